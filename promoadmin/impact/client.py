@@ -1,0 +1,317 @@
+"""The one way promoadmin talks to impact.com's Brand API.
+
+`ImpactClient` knows HTTP and impact.com, and nothing about views. It returns typed records
+(records.py) and raises the exceptions in errors.py. Reads may be served from a cache shared
+by every process (Django's cache API); writes are never cached and never retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+import httpx
+
+from .errors import (
+    ImpactError,
+    ImpactForbidden,
+    ImpactNotFound,
+    ImpactRateLimited,
+    ImpactTimeout,
+    ImpactUnauthorized,
+    ImpactUnavailable,
+    ImpactValidationError,
+)
+from .records import (
+    Campaign,
+    DealChoice,
+    NewPromoCode,
+    Page,
+    Partner,
+    PromoCode,
+    PromoCodeFilters,
+    RateLimit,
+)
+
+logger = logging.getLogger(__name__)
+
+# Connection failures and these statuses are worth another try, for safe methods only.
+RETRYABLE_STATUSES = {500, 502, 503, 504}
+SAFE_METHODS = {"GET", "DELETE"}  # DELETE expires: doing it twice is harmless.
+MAX_LOOKUP_PAGES = 20
+
+
+class Cache(Protocol):
+    """The part of Django's cache API the client uses (any backend: locmem, Redis, ...)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def set(self, key: str, value: Any, timeout: float | None = None) -> None: ...
+    def delete(self, key: str) -> Any: ...
+
+
+class ImpactClient:
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        base_url: str = "https://api.impact.com",
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        max_attempts: int = 3,
+        backoff_seconds: float = 0.2,
+        cache: Cache | None = None,
+        cache_seconds: int = 0,
+        lookup_cache_seconds: int = 0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.account_sid = account_sid
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.cache = cache if (cache_seconds or lookup_cache_seconds) else None
+        self.cache_seconds = cache_seconds
+        self.lookup_cache_seconds = lookup_cache_seconds
+        self.rate_limit: RateLimit | None = None
+        self._sleep = sleep
+        self._http = httpx.Client(
+            base_url=f"{base_url.rstrip('/')}/Advertisers/{account_sid}/",
+            auth=httpx.BasicAuth(account_sid, auth_token),
+            headers={"Accept": "application/json", "User-Agent": "promoadmin"},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:  # never show the token, even in a debugger or a log line
+        return f"<ImpactClient account={self.account_sid} base_url={self._http.base_url}>"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- promo codes ----------------------------------------------------------------------
+
+    def list_promo_codes(
+        self, filters: PromoCodeFilters = PromoCodeFilters(), page: int = 1, page_size: int = 50, *, fresh: bool = False
+    ) -> Page[PromoCode]:
+        params = {**filters.to_params(), "Page": str(page), "PageSize": str(page_size)}
+        data = self._cached_get("PromoCodes", params, self.cache_seconds, fresh=fresh, generational=True)
+        return Page.from_api(data, "PromoCodes", PromoCode.from_api)
+
+    def iter_promo_codes(self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000) -> Iterator[PromoCode]:
+        """Every code matching `filters`, one upstream page at a time (nothing held but the current page)."""
+        page_number = 1
+        while True:
+            page = Page.from_api(
+                self._request("GET", "PromoCodes", params={**filters.to_params(), "Page": str(page_number), "PageSize": str(page_size)}),
+                "PromoCodes",
+                PromoCode.from_api,
+            )
+            yield from page.items
+            if not page.has_next or not page.items:
+                return
+            page_number += 1
+
+    def get_promo_code(self, promo_code_id: int, *, fresh: bool = False) -> PromoCode:
+        data = self._cached_get(f"PromoCodes/{int(promo_code_id)}", {}, self.cache_seconds, fresh=fresh, generational=True)
+        return PromoCode.from_api(data)
+
+    def create_promo_code(self, new_code: NewPromoCode) -> int:
+        """Create a code and return its id. Sent exactly once: impact.com has no idempotency keys."""
+        data = self._request("POST", "PromoCodes", data=new_code.to_form())
+        self._invalidate()
+        return _id_from_uri(data)
+
+    def expire_promo_code(self, promo_code_id: int) -> None:
+        self._request("DELETE", f"PromoCodes/{int(promo_code_id)}")
+        self._invalidate()
+
+    # --- look-ups for the pickers ---------------------------------------------------------
+
+    def list_campaigns(self, *, fresh: bool = False) -> list[Campaign]:
+        return self._list_all("Campaigns", {}, "Campaigns", Campaign.from_api, fresh)
+
+    def list_partners(self, campaign_id: int, *, fresh: bool = False) -> list[Partner]:
+        return self._list_all("MediaPartners", {"CampaignId": str(int(campaign_id))}, "Partners", Partner.from_api, fresh)
+
+    def list_deals(self, campaign_id: int, *, fresh: bool = False) -> list[DealChoice]:
+        return self._list_all("Deals", {"CampaignId": str(int(campaign_id))}, "Deals", DealChoice.from_api, fresh)
+
+    def _list_all(self, path: str, params: dict, key: str, parse, fresh: bool) -> list:
+        items: list = []
+        for page_number in range(1, MAX_LOOKUP_PAGES + 1):
+            data = self._cached_get(
+                path, {**params, "Page": str(page_number), "PageSize": "1000"}, self.lookup_cache_seconds, fresh=fresh
+            )
+            page = Page.from_api(data, key, parse)
+            items.extend(page.items)
+            if not page.has_next or not page.items:
+                break
+        return items
+
+    # --- cache ------------------------------------------------------------------------------
+
+    def _cached_get(self, path: str, params: dict, ttl: int, *, fresh: bool, generational: bool = False) -> Any:
+        if not (self.cache and ttl):
+            return self._request("GET", path, params=params)
+        key = self._cache_key(path, params, generational)
+        if not fresh:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        data = self._request("GET", path, params=params)
+        self.cache.set(key, data, ttl)
+        return data
+
+    def _cache_key(self, path: str, params: dict, generational: bool) -> str:
+        query = json.dumps(sorted(params.items()))
+        generation = self._generation() if generational else 0
+        digest = hashlib.sha256(f"{path}?{query}".encode()).hexdigest()[:32]
+        return f"impact:{self.account_sid}:{generation}:{digest}"
+
+    def _generation(self) -> int:
+        # Writes bump the account's generation, so every cached promo code page is dropped at once,
+        # in every process sharing the cache. Look-ups (campaigns, partners, deals) are not affected.
+        key = f"impact:{self.account_sid}:generation"
+        generation = self.cache.get(key)
+        if generation is None:
+            generation = time.time_ns()
+            self.cache.set(key, generation, None)
+        return generation
+
+    def _invalidate(self) -> None:
+        if self.cache:
+            self.cache.set(f"impact:{self.account_sid}:generation", time.time_ns(), None)
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None) -> Any:
+        """One API operation, bounded by `self.timeout` in total, retries included."""
+        deadline = time.monotonic() + self.timeout
+        attempts = self.max_attempts if method in SAFE_METHODS else 1
+        for attempt in range(1, attempts + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ImpactTimeout(f"impact.com did not answer within {self.timeout:g} seconds.")
+            try:
+                response = self._http.request(
+                    method, path, params=params, data=data, timeout=httpx.Timeout(remaining)
+                )
+            except httpx.TimeoutException as err:
+                if attempt < attempts and self._backoff(attempt, deadline):
+                    continue
+                raise ImpactTimeout(f"impact.com did not answer within {self.timeout:g} seconds.") from err
+            except httpx.TransportError as err:
+                if attempt < attempts and self._backoff(attempt, deadline):
+                    continue
+                raise ImpactUnavailable(
+                    f"promoadmin could not reach impact.com ({type(err).__name__})."
+                ) from err
+            logger.info("impact %s /%s -> %s", method, path, response.status_code)
+            self._remember_rate_limit(response)
+            if response.status_code in RETRYABLE_STATUSES and attempt < attempts and self._backoff(attempt, deadline):
+                continue
+            return _parse_response(response)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _backoff(self, attempt: int, deadline: float) -> bool:
+        """Sleep before the next try (exponential, with jitter); False if that would pass the deadline."""
+        delay = self.backoff_seconds * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+        if time.monotonic() + delay >= deadline:
+            return False
+        self._sleep(delay)
+        return True
+
+    def _remember_rate_limit(self, response: httpx.Response) -> None:
+        limit = _header_int(response, "X-RateLimit-Limit")
+        remaining = _header_int(response, "X-RateLimit-Remaining")
+        if limit is not None and remaining is not None:
+            self.rate_limit = RateLimit(
+                limit=limit,
+                remaining=remaining,
+                reset_seconds=_header_int(response, "X-RateLimit-Reset"),
+                seen_at=datetime.now(timezone.utc),
+            )
+
+
+def _header_int(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _parse_response(response: httpx.Response) -> Any:
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if status < 400:
+        if body is None:
+            raise ImpactUnavailable("impact.com sent a response promoadmin could not read (not JSON).", upstream_status=status)
+        return body
+    raise _error_for(status, body, response)
+
+
+def _error_for(status: int, body: Any, response: httpx.Response) -> ImpactError:
+    """One place that turns an upstream failure status into the exception a view can act on."""
+    body = body if isinstance(body, dict) else {}
+    upstream_message = str(body.get("Message") or "").strip()
+    if status in (400, 402):
+        field_errors: dict[str, list[str]] = {}
+        errors = body.get("Errors")
+        for item in errors if isinstance(errors, list) else []:
+            if isinstance(item, dict):
+                field_errors.setdefault(str(item.get("Field") or ""), []).append(str(item.get("Message") or "is invalid"))
+        return ImpactValidationError(
+            upstream_message or "impact.com refused the request.", field_errors, upstream_status=status
+        )
+    if status == 401:
+        return ImpactUnauthorized(
+            "impact.com rejected promoadmin's credentials. An administrator should check "
+            "IMPACT_ACCOUNT_SID and IMPACT_AUTH_TOKEN.",
+            upstream_status=status,
+        )
+    if status == 403:
+        return ImpactForbidden(
+            "impact.com says the API token may not do this. Ask an administrator to grant the "
+            "token this endpoint's scope (read-only tokens cannot create or expire).",
+            upstream_status=status,
+        )
+    if status == 404:
+        return ImpactNotFound(upstream_message or "impact.com has no such record.", upstream_status=status)
+    if status == 429:
+        reset = _header_int(response, "X-RateLimit-Reset")
+        when = f" Try again in {_minutes(reset)}." if reset is not None else " Try again later."
+        return ImpactRateLimited(
+            "The account has used its hourly impact.com request budget." + when,
+            reset_seconds=reset,
+            upstream_status=status,
+        )
+    if status >= 500:
+        return ImpactUnavailable(
+            f"impact.com is having trouble (HTTP {status}). Try again in a minute.", upstream_status=status
+        )
+    return ImpactError(upstream_message or f"impact.com answered HTTP {status}.", upstream_status=status)
+
+
+def _minutes(seconds: int) -> str:
+    if seconds < 90:
+        return f"{max(seconds, 1)} seconds"
+    return f"{round(seconds / 60)} minutes"
+
+
+def _id_from_uri(data: Any) -> int:
+    uri = data.get("Uri") if isinstance(data, dict) else None
+    try:
+        return int(str(uri).rstrip("/").rsplit("/", 1)[-1])
+    except ValueError:
+        raise ImpactUnavailable(
+            "impact.com accepted the code but did not say its id. Search for the code before trying again."
+        ) from None

@@ -1,0 +1,97 @@
+"""Build the process's one ImpactClient from settings: the only code here that reads them.
+
+With no credentials configured, the client talks to the embedded sandbox in-process.
+The client is built lazily on first use (after gunicorn forks) and then reused, so every
+request in a worker shares one pool of connections.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+
+from .client import ImpactClient
+
+_lock = threading.RLock()  # get_impact_client() -> get_sandbox() takes it twice
+_client: ImpactClient | None = None
+_sandbox = None
+
+
+class SandboxTransport(httpx.WSGITransport):
+    """httpx's WSGI transport, but honouring the read timeout like a socket would.
+
+    The sandbox runs in the calling process, so a slow (fault-injected) answer would otherwise
+    hold the page for as long as the sandbox sleeps. Running the call on a worker thread lets
+    the client give up on time, exactly as it would with the real upstream.
+    """
+
+    _pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="sandbox")
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        read_timeout = (request.extensions.get("timeout") or {}).get("read")
+        request.read()  # the body must be in memory before another thread reads it
+        future = self._pool.submit(super().handle_request, request)
+        try:
+            return future.result(timeout=read_timeout)
+        except FutureTimeout:
+            raise httpx.ReadTimeout("The sandbox did not answer in time.", request=request) from None
+
+
+def get_sandbox():
+    """The process's embedded sandbox (its state lives as long as the process)."""
+    global _sandbox
+    from .sandbox import SandboxApp
+
+    with _lock:
+        if _sandbox is None:
+            _sandbox = SandboxApp()
+        return _sandbox
+
+
+def build_impact_client(**overrides) -> ImpactClient:
+    options = dict(
+        timeout=settings.IMPACT_TIMEOUT,
+        cache=cache,
+        cache_seconds=settings.IMPACT_CACHE_SECONDS,
+        lookup_cache_seconds=settings.IMPACT_LOOKUP_CACHE_SECONDS,
+    )
+    if settings.IMPACT_USE_SANDBOX:
+        sandbox = get_sandbox()
+        options.update(
+            account_sid=sandbox.account_sid,
+            auth_token=sandbox.auth_token,
+            base_url="http://sandbox.invalid",
+            transport=SandboxTransport(app=sandbox),
+        )
+    else:
+        options.update(
+            account_sid=settings.IMPACT_ACCOUNT_SID,
+            auth_token=settings.IMPACT_AUTH_TOKEN,
+            base_url=settings.IMPACT_API_BASE_URL,
+            # Retries of connection failures happen in ImpactClient, bounded by its deadline.
+            transport=httpx.HTTPTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)),
+        )
+    options.update(overrides)
+    return ImpactClient(**options)
+
+
+def get_impact_client() -> ImpactClient:
+    global _client
+    with _lock:
+        if _client is None:
+            _client = build_impact_client()
+        return _client
+
+
+def reset_impact_client() -> None:
+    """Forget the client (tests change settings between cases)."""
+    global _client
+    with _lock:
+        if _client is not None:
+            _client.close()
+        _client = None

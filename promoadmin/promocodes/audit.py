@@ -1,0 +1,37 @@
+"""One structured (JSON) log line per write, to stdout: the audit trail, with no local promo data."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+
+from promoadmin.impact.errors import ImpactError
+from promoadmin.impact.records import NewPromoCode
+
+logger = logging.getLogger("promoadmin.audit")
+
+
+def log_write(
+    request,
+    action: str,
+    new_code: NewPromoCode | None,
+    *,
+    outcome: str,
+    promo_code_id: int | None = None,
+    error: ImpactError | None = None,
+) -> None:
+    user = request.user
+    record = {
+        "event": "promo_code_write",
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "user": user.get_username() if user.is_authenticated else None,
+        "action": action,
+        "promo_code_id": promo_code_id,
+        "code": new_code.code if new_code else None,
+        "campaign_id": new_code.campaign_id if new_code else None,
+        "outcome": outcome,
+        "upstream_status": error.upstream_status if error else 200,
+        "error": type(error).__name__ if error else None,
+    }
+    logger.info(json.dumps(record, ensure_ascii=False))

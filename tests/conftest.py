@@ -1,0 +1,59 @@
+"""Shared fixtures: every test gets a fresh embedded sandbox, a fresh client and an empty cache."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from promoadmin.impact import factory
+from promoadmin.impact.sandbox import SandboxApp
+from promoadmin.promocodes.models import EDITORS_GROUP
+
+
+@pytest.fixture(autouse=True)
+def sandbox(settings) -> SandboxApp:
+    """The process's sandbox, reseeded for each test; faults and request log start empty."""
+    settings.IMPACT_ACCOUNT_SID = ""
+    settings.IMPACT_AUTH_TOKEN = ""
+    settings.IMPACT_USE_SANDBOX = True
+    app = factory.get_sandbox()
+    app.reset()
+    app.latency_ms = 0
+    factory.reset_impact_client()
+    cache.clear()
+    yield app
+    app.clear_faults()
+    factory.reset_impact_client()
+
+
+def upstream_requests(sandbox: SandboxApp, method: str | None = None, path_suffix: str = "") -> list:
+    return [
+        r for r in sandbox.requests
+        if (method is None or r.method == method) and r.path.endswith(path_suffix)
+    ]
+
+
+@pytest.fixture
+def editor(db):
+    user = get_user_model().objects.create_user("editor", password="editor-password-1")
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    return get_user_model().objects.create_user("viewer", password="viewer-password-1")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client
