@@ -1,4 +1,7 @@
-"""The URL scheme is public (wiki pages link to it): see the README before changing anything here."""
+"""The URL scheme is public (wiki pages link to it): see the README before changing anything here.
+
+/healthz is answered by promoadmin.promocodes.health.HealthCheckMiddleware.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -6,7 +9,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from promoadmin.promocodes import views
 from promoadmin.promocodes.accounts import LoginView
 
 urlpatterns = [
@@ -14,6 +16,5 @@ urlpatterns = [
     path("promo-codes/", include("promoadmin.promocodes.urls")),
     path("accounts/login/", login_not_required(LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,6 @@ import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -43,12 +42,6 @@ def wants_fragment(request: HttpRequest) -> bool:
 def wants_fresh_data(request: HttpRequest) -> bool:
     """A hard reload, or the Refresh button, asks past the cache."""
     return "no-cache" in request.headers.get("Cache-Control", "")
-
-
-@require_GET
-@login_not_required
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
 
 
 @require_GET
