@@ -78,7 +78,7 @@ class ImpactClient:
         self.cache = cache if (cache_seconds or lookup_cache_seconds) else None
         self.cache_seconds = cache_seconds
         self.lookup_cache_seconds = lookup_cache_seconds
-        self.rate_limit: RateLimit | None = None
+        self._rate_limit: RateLimit | None = None
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=f"{base_url.rstrip('/')}/Advertisers/{account_sid}/",
@@ -227,16 +227,29 @@ class ImpactClient:
         self._sleep(delay)
         return True
 
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The account's hourly budget as last seen by any process sharing the cache (else this one)."""
+        if self.cache:
+            return self.cache.get(self._rate_limit_key) or self._rate_limit
+        return self._rate_limit
+
+    @property
+    def _rate_limit_key(self) -> str:
+        return f"impact:{self.account_sid}:ratelimit"
+
     def _remember_rate_limit(self, response: httpx.Response) -> None:
         limit = _header_int(response, "X-RateLimit-Limit")
         remaining = _header_int(response, "X-RateLimit-Remaining")
-        if limit is not None and remaining is not None:
-            self.rate_limit = RateLimit(
-                limit=limit,
-                remaining=remaining,
-                reset_seconds=_header_int(response, "X-RateLimit-Reset"),
-                seen_at=datetime.now(timezone.utc),
-            )
+        if limit is None or remaining is None:
+            return
+        reset_seconds = _header_int(response, "X-RateLimit-Reset")
+        self._rate_limit = RateLimit(
+            limit=limit, remaining=remaining, reset_seconds=reset_seconds, seen_at=datetime.now(timezone.utc)
+        )
+        if self.cache:
+            # Shared so every instance shows (and budgets against) the same number; it is stale after the reset.
+            self.cache.set(self._rate_limit_key, self._rate_limit, reset_seconds or 3600)
 
 
 def _header_int(response: httpx.Response, name: str) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import pickle
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -356,7 +356,7 @@ class DictCache:
         return self.data.get(key, default)
 
     def set(self, key, value, timeout=None):
-        self.data[key] = json.loads(json.dumps(value))
+        self.data[key] = pickle.loads(pickle.dumps(value))  # like Django's caches: a copy, not the object
 
     def delete(self, key):
         self.data.pop(key, None)
