@@ -11,6 +11,7 @@ as written, with no rewrite to `type: [..., "null"]`.
 """
 
 import base64
+import json
 from datetime import date
 from pathlib import Path
 
@@ -150,7 +151,6 @@ def test_the_validator_accepts_nulls_only_where_the_spec_allows(api):
 
 def _answer(payload: dict) -> httpx.Response:
     """A response carrying `payload`, as schemathesis needs a real, finished one to validate."""
-    import json
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "application/json")])

@@ -308,6 +308,10 @@ def _deal(account_sid: str, row: tuple, today: date) -> dict:
     # The spec declares MinimumPurchaseAmount, MaximumSavingsAmount and their currencies as
     # non-nullable numbers, so a deal without them leaves the keys out rather than sending null.
     deal.update(discount)
+    # A promo code carries a single currency field, DiscountCurrency: fill it for every deal with a
+    # money amount, so "10% off orders over $50" still says which currency the 50 is in.
+    if deal["DiscountCurrency"] is None:
+        deal["DiscountCurrency"] = discount.get("MinimumPurchaseAmountCurrency") or discount.get("MaximumSavingsCurrency")
     if scope == "PRODUCT":
         deal["Products"] = [{"ProductName": discount.get("BogoBuyName", name)}]
     return deal
