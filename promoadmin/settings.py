@@ -189,6 +189,7 @@ LOGGING = {
     },
     "loggers": {
         "promoadmin.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # httpx logs every request URL at INFO; URLs carry no credentials, but keep it quiet.
         "httpx": {"handlers": ["console"], "level": "WARNING"},
     },
