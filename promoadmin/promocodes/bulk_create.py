@@ -1,0 +1,411 @@
+"""Bulk create from a CSV upload: check every row as the create form would, show what will be sent,
+then create row by row with a result per row.
+
+GET  /promo-codes/bulk-create/       the upload form
+POST /promo-codes/bulk-create/       with `file`: the review (nothing is sent to impact.com yet)
+POST /promo-codes/bulk-create/       with `batch`: create every row (the path without JavaScript)
+POST /promo-codes/bulk-create/row/   with `row_token`: create one row (the review page's script)
+
+The file is read in memory (at most MAX_BYTES, MAX_ROWS rows) and never stored: uploads to this view
+are handled by `MemoryOnlyUploadHandler`, never written to a temporary file. The checked rows travel
+to the next step signed (`django.core.signing`) in the page, not on disk.
+
+Each row is sent at most once: impact.com has no idempotency keys, so before sending, a row claims
+its marker in Django's cache (`cache.add`, atomic); a second attempt, say a resubmitted form, finds
+the marker and sends nothing. With a shared cache (Redis) this holds across processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from promoadmin.impact.client import ImpactClient
+from promoadmin.impact.errors import (
+    ImpactError,
+    ImpactForbidden,
+    ImpactRateLimited,
+    ImpactTimeout,
+    ImpactUnauthorized,
+    ImpactUnavailable,
+    ImpactUnreachable,
+    ImpactValidationError,
+)
+from promoadmin.impact.factory import get_impact_client
+from promoadmin.impact.records import NewPromoCode
+
+from . import audit, receipts
+from .budget import check_budget
+from .forms import PromoCodeForm
+from .models import CREATE_PERMISSION
+
+SALT = "promoadmin.bulk-create"
+MAX_BYTES = 1_000_000
+MAX_ROWS = 500
+TOKEN_MAX_AGE = 3600
+MARKER_SECONDS = 2 * TOKEN_MAX_AGE  # outlives every token that could claim it
+# The create form's field names (a public contract, see the README) are the CSV's columns.
+COLUMNS = (
+    "assigned_partner_id",
+    "campaign_id",
+    "credit_policy",
+    "code",
+    "type",
+    "start_date",
+    "end_date",
+    "deal_id",
+    "deal_name",
+)
+REQUIRED_COLUMNS = ("campaign_id", "assigned_partner_id", "code")
+STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
+
+
+def _require_permission(request: HttpRequest) -> None:
+    if not request.user.has_perm(CREATE_PERMISSION):
+        raise PermissionDenied("You may not create promo codes. Ask an administrator for the editor role.")
+
+
+def defaults() -> dict[str, str]:
+    """What an absent column or an empty cell means: the create form's own initial values."""
+    return {name: str(PromoCodeForm.base_fields[name].initial) for name in COLUMNS
+            if name in PromoCodeForm.base_fields and PromoCodeForm.base_fields[name].initial not in (None, "")}
+
+
+# --- reading the file ---------------------------------------------------------------------------
+
+
+class MemoryOnlyUploadHandler(FileUploadHandler):
+    """Keeps an upload in memory, refusing anything past MAX_BYTES; never touches the disk."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.too_large = False
+        self.buffer = io.BytesIO()
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.buffer = io.BytesIO()
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > MAX_BYTES:
+            self.too_large = True
+            raise StopUpload(connection_reset=False)
+        self.buffer.write(raw_data)
+        return None
+
+    def file_complete(self, file_size):
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            self.buffer, self.field_name, self.file_name, self.content_type, file_size, self.charset,
+            self.content_type_extra,
+        )
+
+
+class BadFile(Exception):
+    pass
+
+
+@dataclass
+class Row:
+    line: int  # the line in the file, for people fixing it
+    values: dict[str, str]  # as used: the file's cells, with defaults for empty ones
+    errors: list[str] = field(default_factory=list)
+    new_code: NewPromoCode | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_rows(data: bytes) -> list[Row]:
+    """Parse and check an uploaded CSV. Raises BadFile for problems with the file as a whole."""
+    if not data.strip():
+        raise BadFile("The file is empty.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadFile("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (Comma delimited)”.") from None
+    # strict: a stray or unclosed quote is an error, not a cell that swallows the following lines.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if not header or not any(cell.strip() for cell in header):
+            raise BadFile("The first line must name the columns, e.g. " + ",".join(COLUMNS) + ".")
+        columns = [cell.strip().lower() for cell in header]
+        unknown = [name for name in columns if name not in COLUMNS]
+        if unknown:
+            raise BadFile(
+                f"Unknown column{'s' if len(unknown) > 1 else ''} {', '.join(repr(name[:40]) for name in unknown[:5])}. "
+                f"The columns are the create form's fields: {', '.join(COLUMNS)}; they must be separated by commas."
+            )
+        duplicated = sorted({name for name in columns if columns.count(name) > 1})
+        if duplicated:
+            raise BadFile(f"The column{'s' if len(duplicated) > 1 else ''} {', '.join(duplicated)} appear{'' if len(duplicated) > 1 else 's'} twice.")
+        missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+        if missing:
+            raise BadFile(f"The file needs the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.")
+        rows: list[Row] = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines
+            if len(rows) >= MAX_ROWS:
+                raise BadFile(f"The file has more than {MAX_ROWS} rows. Split it into files of at most {MAX_ROWS}.")
+            rows.append(_row(reader.line_num, columns, cells))
+    except csv.Error as err:
+        raise BadFile(f"The file is not valid CSV (line {reader.line_num}: {err}).") from None
+    if not rows:
+        raise BadFile("The file names the columns but has no rows.")
+    _check_duplicates(rows)
+    return rows
+
+
+def _row(line: int, columns: list[str], cells: list[str]) -> Row:
+    values = dict(defaults())
+    for name, cell in zip(columns, cells, strict=False):
+        if cell.strip():
+            values[name] = cell
+    row = Row(line, values)
+    if len(cells) != len(columns):
+        row.errors.append(f"This line has {len(cells)} cells, the header {len(columns)}.")
+        return row
+    row.errors, row.new_code = validate(values)
+    return row
+
+
+def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
+    """The create form's own checks, row by row."""
+    form = PromoCodeForm(values)
+    if not form.is_valid():
+        errors = []
+        for name, messages in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            errors += [f"{name}: {message}" if label else message for message in messages]
+        return errors, None
+    return [], form.to_new_code()
+
+
+def _check_duplicates(rows: list[Row]) -> None:
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        if not row.new_code:
+            continue
+        code = row.new_code
+        key = (code.campaign_id, code.type, code.code if code.type == "RE" else code.code.casefold())
+        if key in seen:
+            row.errors.append(f"code: {code.code} is already on line {seen[key]} for the same campaign.")
+            row.new_code = None
+        else:
+            seen[key] = row.line
+
+
+# --- the views ----------------------------------------------------------------------------------
+
+
+@csrf_exempt  # only so the upload handlers can be set first; csrf_protect below checks the token
+@require_http_methods(["GET", "POST"])
+def promo_code_bulk_create(request: HttpRequest) -> HttpResponse:
+    request.upload_handlers = [MemoryOnlyUploadHandler(request)]
+    return _bulk_create(request)
+
+
+@csrf_protect
+def _bulk_create(request: HttpRequest) -> HttpResponse:
+    _require_permission(request)
+    context = {"columns": COLUMNS, "required": REQUIRED_COLUMNS, "defaults": defaults(), "max_rows": MAX_ROWS,
+               "max_kb": MAX_BYTES // 1000}
+    if request.method == "GET":
+        return TemplateResponse(request, "promocodes/bulk_create.html", context)
+    try:
+        content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        content_length = 0
+    if content_length > MAX_BYTES + 64_000:
+        context["problem"] = f"The file is larger than {MAX_BYTES // 1000} kB. Split it into smaller files."
+        return TemplateResponse(request, "promocodes/bulk_create.html", context, status=413)
+    if "batch" in request.POST:
+        return _run(request)
+    handler = request.upload_handlers[0]
+    upload = request.FILES.get("file")
+    if getattr(handler, "too_large", False):
+        context["problem"] = f"The file is larger than {MAX_BYTES // 1000} kB. Split it into smaller files."
+        return TemplateResponse(request, "promocodes/bulk_create.html", context, status=413)
+    if upload is None:
+        context["problem"] = "Choose a CSV file to upload."
+        return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
+    try:
+        rows = read_rows(upload.read())
+    except BadFile as err:
+        context["problem"] = str(err)
+        return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
+    finally:
+        upload.close()
+    return _review(request, context, rows, upload.name)
+
+
+def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str) -> HttpResponse:
+    client = get_impact_client()
+    valid = all(row.ok for row in rows)
+    budget = check_budget(client, len(rows))
+    nonce = secrets.token_urlsafe(12)
+    user = request.user.get_username()
+    items = []
+    for index, row in enumerate(rows):
+        item = {"index": index, "row": row, "form": row.new_code.to_form() if row.new_code else {}}
+        if valid:
+            item["token"] = signing.dumps({"u": user, "n": nonce, "i": index, "l": row.line, "v": row.values}, salt=SALT, compress=True)
+        items.append(item)
+    context.update(
+        file_name=file_name[:100],
+        items=items,
+        valid=valid,
+        invalid_count=sum(1 for row in rows if not row.ok),
+        budget=budget,
+        can_run=valid and budget.ok,
+        request_line=format_html("POST\u00a0/Advertisers/{}/<wbr>PromoCodes", client.account_sid),
+        batch=signing.dumps({"u": user, "n": nonce, "rows": [[row.line, row.values] for row in rows]}, salt=SALT, compress=True)
+        if valid else "",
+    )
+    return TemplateResponse(request, "promocodes/bulk_create.html", context, status=200 if valid else 422)
+
+
+# --- creating -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    index: int
+    line: int
+    code: str
+    status: str  # created | refused | unknown | failed | not-sent | already-sent
+    message: str = ""
+    promo_code_id: int | None = None
+    receipt_url: str = ""
+    search_url: str = ""
+    stop: bool = False
+
+    @property
+    def label(self) -> str:
+        return {
+            "created": "Created",
+            "refused": "Refused",
+            "unknown": "Outcome unknown",
+            "failed": "Failed",
+            "not-sent": "Not sent",
+            "already-sent": "Already sent",
+        }[self.status]
+
+
+def _marker(user: str, nonce: str, index: int) -> str:
+    return f"promoadmin:bulk-create:{user}:{nonce}:{index}"
+
+
+def create_one(request: HttpRequest, client: ImpactClient, nonce: str, index: int, line: int, values: dict) -> Outcome:
+    """Check the row again, claim its marker, send it once. Never raises ImpactError."""
+    code = str(values.get("code", ""))
+    errors, new_code = validate(values)
+    if new_code is None:
+        return Outcome(index, line, code, "not-sent", "No longer valid: " + " ".join(errors))
+    if not cache.add(_marker(request.user.get_username(), nonce, index), "sent", MARKER_SECONDS):
+        return Outcome(index, line, new_code.code, "already-sent",
+                       "This row was already sent from this review; it is never sent twice. See the first result.")
+    search_url = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
+    try:
+        promo_code_id = client.create_promo_code(new_code)
+    except ImpactValidationError as err:
+        audit.log_write(request, "create", new_code, outcome="rejected", error=err)
+        details = [f"{name or 'request'}: {message}" for name, messages in err.field_errors.items() for message in messages]
+        return Outcome(index, line, new_code.code, "refused", " ".join([err.message, *details]))
+    except ImpactUnreachable as err:
+        # No connection was ever made, so nothing was created: free the row for another try.
+        cache.delete(_marker(request.user.get_username(), nonce, index))
+        audit.log_write(request, "create", new_code, outcome="failed", error=err)
+        return Outcome(index, line, new_code.code, "failed", f"{err.message} Nothing was sent for this row.", stop=True)
+    except (ImpactTimeout, ImpactUnavailable) as err:
+        # The request may have reached impact.com (unless it could not connect at all): never resend blindly.
+        audit.log_write(request, "create", new_code, outcome="unknown", error=err)
+        return Outcome(index, line, new_code.code, "unknown",
+                       f"{err.message} The code may or may not exist: look for it before uploading this row again.",
+                       search_url=search_url)
+    except ImpactError as err:
+        audit.log_write(request, "create", new_code, outcome="failed", error=err)
+        return Outcome(index, line, new_code.code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
+    audit.log_write(request, "create", new_code, outcome="created", promo_code_id=promo_code_id)
+    return Outcome(index, line, new_code.code, "created", promo_code_id=promo_code_id,
+                   receipt_url=receipts.receipt_url(request, "create", promo_code_id, code=new_code.code, new_code=new_code))
+
+
+class BadBatch(Exception):
+    pass
+
+
+def _load(token: str, user: str) -> dict:
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise BadBatch("This review is more than an hour old. Upload the file again.") from None
+    except signing.BadSignature:
+        raise BadBatch("This review was changed or is incomplete, so nothing was sent.") from None
+    if not isinstance(payload, dict) or payload.get("u") != user:
+        raise BadBatch("This review was made for someone else, so nothing was sent.")
+    return payload
+
+
+def _run(request: HttpRequest) -> HttpResponse:
+    """Every row in one request (the path without JavaScript), stopping when the budget runs out."""
+    user = request.user.get_username()
+    try:
+        payload = _load(request.POST.get("batch", ""), user)
+        nonce, rows = str(payload["n"]), [(int(line), dict(values)) for line, values in payload["rows"]]
+    except BadBatch as err:
+        return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": str(err)}, status=400)
+    except (KeyError, TypeError, ValueError):
+        return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": "This review is not one promoadmin made."}, status=400)
+    client = get_impact_client()
+    budget = check_budget(client, len(rows))
+    if not budget.ok:
+        return TemplateResponse(request, "promocodes/bulk_create_done.html", {"budget": budget, "budget_short": True}, status=429)
+    outcomes: list[Outcome] = []
+    stopped = False
+    for index, (line, values) in enumerate(rows):
+        if stopped:
+            outcomes.append(Outcome(index, line, str(values.get("code", "")), "not-sent", "Not sent: the batch stopped at an earlier error."))
+            continue
+        outcome = create_one(request, client, nonce, index, line, values)
+        outcomes.append(outcome)
+        stopped = outcome.stop
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.label] = counts.get(outcome.label, 0) + 1
+    return TemplateResponse(request, "promocodes/bulk_create_done.html", {"outcomes": outcomes, "counts": list(counts.items())})
+
+
+@require_POST
+def promo_code_bulk_create_row(request: HttpRequest) -> HttpResponse:
+    """One row of a reviewed file: the review page's script calls this row by row."""
+    _require_permission(request)
+    try:
+        payload = _load(request.POST.get("row_token", ""), request.user.get_username())
+        nonce, index, line, values = str(payload["n"]), int(payload["i"]), int(payload["l"]), dict(payload["v"])
+    except BadBatch as err:
+        outcome = Outcome(0, 0, "", "not-sent", str(err), stop=True)
+        return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=400)
+    except (KeyError, TypeError, ValueError):
+        outcome = Outcome(0, 0, "", "not-sent", "This row is not one promoadmin checked.", stop=True)
+        return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=400)
+    outcome = create_one(request, get_impact_client(), nonce, index, line, values)
+    return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome})

@@ -1,0 +1,293 @@
+"""Bulk expire: pick codes on the list (or take all that match a filter or a date view), see exactly
+what will be sent and what it costs, then expire them one request at a time with a result per code.
+
+GET  /promo-codes/bulk-expire/?id=..&id=..[&filters]  the selected codes   } the confirmation page,
+GET  /promo-codes/bulk-expire/?all=1[&filters|&view=]  every match          } which is the dry run
+POST /promo-codes/bulk-expire/                          run the whole batch (without JavaScript)
+POST /promo-codes/bulk-expire/<id>/                     expire one code of a confirmed batch (htmx)
+
+The confirmation reads the codes fresh from impact.com (list pages of 1000, usually one call) and
+signs the list of ids it showed; the run expires exactly those. Each expire is one DELETE and is
+not read back (that would double the cost): a receipt link per code reads it on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods, require_POST
+
+from promoadmin.impact.client import ImpactClient
+from promoadmin.impact.errors import (
+    ImpactError,
+    ImpactForbidden,
+    ImpactNotFound,
+    ImpactRateLimited,
+    ImpactUnauthorized,
+)
+from promoadmin.impact.factory import get_impact_client
+from promoadmin.impact.records import PromoCode, PromoCodeFilters
+
+from . import audit, date_views, receipts
+from .budget import check_budget, scan_promo_codes
+from .forms import MAX_ID, PromoCodeFilterForm
+from .models import EXPIRE_PERMISSION
+
+SALT = "promoadmin.bulk-expire"
+MAX_BATCH = 500  # codes per batch; the hourly budget is 1000 requests
+MAX_PAGES = 5  # list pages of 1000 read to find the codes
+TOKEN_MAX_AGE = 3600  # a confirmation is good for an hour
+# Errors that will fail every following request too: stop the batch.
+STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
+
+
+def _require_permission(request: HttpRequest) -> None:
+    if not request.user.has_perm(EXPIRE_PERMISSION):
+        raise PermissionDenied("You may not expire promo codes. Ask an administrator for the editor role.")
+
+
+def request_line(client: ImpactClient, promo_code_id: int) -> str:
+    """The request an expire sends (credentials travel in a header and are never shown), as HTML
+    that may wrap after the account part."""
+    return format_html("DELETE\u00a0/Advertisers/{}/<wbr>PromoCodes/{}", client.account_sid, int(promo_code_id))
+
+
+@dataclass
+class Outcome:
+    promo_code_id: int
+    code: str
+    status: str  # expired | failed | not-found | not-sent
+    message: str = ""
+    receipt_url: str = ""
+    stop: bool = False
+
+    @property
+    def label(self) -> str:
+        return {"expired": "Expired", "failed": "Failed", "not-found": "Not found", "not-sent": "Not sent"}[self.status]
+
+
+def expire_one(request: HttpRequest, client: ImpactClient, promo_code_id: int, code: str) -> Outcome:
+    """One DELETE, one audit line, one outcome. Never raises ImpactError."""
+    try:
+        client.expire_promo_code(promo_code_id)
+    except ImpactNotFound as err:
+        audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="failed", error=err)
+        return Outcome(promo_code_id, code, "not-found", f"impact.com has no promo code {promo_code_id}.")
+    except ImpactError as err:
+        audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="failed", error=err)
+        return Outcome(promo_code_id, code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
+    audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="expired")
+    return Outcome(promo_code_id, code, "expired", receipt_url=receipts.receipt_url(request, "expire", promo_code_id, code=code))
+
+
+# --- the confirmation (dry run) -----------------------------------------------------------------
+
+
+class BadSelection(Exception):
+    pass
+
+
+@dataclass
+class Selection:
+    """What the user asked to expire, from the query string."""
+
+    form: PromoCodeFilterForm
+    view: date_views.DateView | None
+    ids: list[int]
+    all_matching: bool
+
+    @classmethod
+    def from_query(cls, query) -> Selection:
+        form = PromoCodeFilterForm(query)
+        if not form.is_valid():
+            raise BadSelection("The filters in this link cannot be used: " + "; ".join(
+                f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in form.errors.items()
+            ))
+        view_key = query.get("view", "")
+        view = date_views.VIEWS.get(view_key) if view_key else None
+        if view_key and view is None:
+            raise BadSelection(f"There is no view called {view_key!r}.")
+        ids: list[int] = []
+        for raw in query.getlist("id"):
+            try:
+                value = int(raw)
+            except ValueError:
+                raise BadSelection(f"{raw[:40]!r} is not a promo code id.") from None
+            if not 1 <= value <= MAX_ID:
+                raise BadSelection(f"{value} is not a promo code id.")
+            if value not in ids:
+                ids.append(value)
+        all_matching = query.get("all") == "1"
+        if not ids and not all_matching:
+            raise BadSelection("No promo codes were selected. Tick the codes to expire on the list first.")
+        if len(ids) > MAX_BATCH:
+            raise BadSelection(f"{len(ids)} codes are selected; one batch expires at most {MAX_BATCH}.")
+        return cls(form, view, ids, all_matching and not ids)
+
+    @property
+    def filters(self) -> dict[str, str]:
+        params = {name: value for name, value in self.form.active_filters().items()}
+        if self.view:
+            params = {name: params[name] for name in date_views.COMBINABLE if name in params}
+            params["view"] = self.view.key
+        return params
+
+    @property
+    def back_url(self) -> str:
+        params = self.filters
+        return reverse("promocodes:list") + (f"?{urlencode(params)}" if params else "")
+
+    def describe(self, count: int) -> str:
+        where = ""
+        if self.view:
+            where = f" in the view “{self.view.title}”"
+        elif self.form.active_filters():
+            where = " matching the list's filters"
+        if self.ids:
+            return f"the {len(self.ids)} code{'s' if len(self.ids) != 1 else ''} you selected"
+        return f"all {count} active code{'s' if count != 1 else ''}{where}"
+
+
+def find_codes(client: ImpactClient, selection: Selection):
+    """The ACTIVE codes the selection names, read fresh: (codes, the scan that found them or None)."""
+    wanted = set(selection.ids)
+
+    def enough(matches: list[PromoCode]) -> bool:
+        if wanted:
+            return wanted <= {promo.id for promo in matches}
+        return len(matches) > MAX_BATCH
+
+    def keep(promo: PromoCode) -> bool:
+        return promo.is_active and (not wanted or promo.id in wanted)
+
+    base = selection.form.to_filters()
+    if selection.view:
+        base = PromoCodeFilters(campaign_id=base.campaign_id, code=base.code)
+        result = date_views.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough)
+        scan = result.scan
+        codes = [promo for promo in result.matches if keep(promo)]
+    elif selection.form.cleaned_data.get("state") == "INACTIVE":
+        return [], None  # an inactive code cannot be expired again
+    else:
+        scan = scan_promo_codes(client, replace(base, state="ACTIVE"), keep=keep, max_pages=MAX_PAGES, enough=enough)
+        codes = scan.matches
+    return codes, scan
+
+
+@require_http_methods(["GET", "POST"])
+def promo_code_bulk_expire(request: HttpRequest) -> HttpResponse:
+    _require_permission(request)
+    if request.method == "POST":
+        return _run(request)
+    try:
+        selection = Selection.from_query(request.GET)
+    except BadSelection as err:
+        return TemplateResponse(request, "promocodes/bulk_expire.html", {"problem": str(err), "back_url": reverse("promocodes:list")}, status=400)
+
+    client = get_impact_client()
+    codes, scan = find_codes(client, selection)
+    wanted = set(selection.ids)
+    found = {promo.id for promo in codes}
+    missing = [promo_code_id for promo_code_id in selection.ids if promo_code_id not in found]
+    too_many = len(codes) > MAX_BATCH
+    incomplete = bool(scan and scan.truncated and not wanted)
+    codes = codes[:MAX_BATCH]
+    budget = check_budget(client, len(codes))
+    can_run = bool(codes) and budget.ok and not too_many and not incomplete
+    context = {
+        "selection": selection,
+        "description": selection.describe(len(codes)),
+        "codes": [{"promo": promo, "request_line": request_line(client, promo.id)} for promo in codes],
+        "missing": missing,
+        "scan": scan,
+        "too_many": too_many,
+        "incomplete": incomplete,
+        "max_batch": MAX_BATCH,
+        "max_pages": MAX_PAGES,
+        "budget": budget,
+        "can_run": can_run,
+        "back_url": selection.back_url,
+        "batch": _sign(request, codes) if can_run else "",
+    }
+    return TemplateResponse(request, "promocodes/bulk_expire.html", context)
+
+
+def _sign(request: HttpRequest, codes: list[PromoCode]) -> str:
+    return signing.dumps(
+        {"u": request.user.get_username(), "codes": [[promo.id, promo.code] for promo in codes]},
+        salt=SALT,
+        compress=True,
+    )
+
+
+def _load(request: HttpRequest) -> list[tuple[int, str]]:
+    """The codes of a confirmed batch, if the token is genuine, fresh and the user's own."""
+    try:
+        payload = signing.loads(request.POST.get("batch", ""), salt=SALT, max_age=TOKEN_MAX_AGE)
+        if payload["u"] != request.user.get_username():
+            raise BadSelection("This confirmation was made for someone else.")
+        return [(int(promo_code_id), str(code)) for promo_code_id, code in payload["codes"]]
+    except signing.SignatureExpired:
+        raise BadSelection("This confirmation is more than an hour old. Start again from the list, so the codes are read afresh.") from None
+    except signing.BadSignature:
+        raise BadSelection("This confirmation was changed or is incomplete, so nothing was sent.") from None
+    except (KeyError, TypeError, ValueError):
+        raise BadSelection("This confirmation is not one promoadmin made, so nothing was sent.") from None
+
+
+def _run(request: HttpRequest) -> HttpResponse:
+    """The whole batch in one request (the path without JavaScript), stopping when the budget runs out."""
+    try:
+        items = _load(request)
+    except BadSelection as err:
+        return TemplateResponse(request, "promocodes/bulk_expire.html", {"problem": str(err), "back_url": reverse("promocodes:list")}, status=400)
+    client = get_impact_client()
+    budget = check_budget(client, len(items))
+    if not budget.ok:
+        context = {"problem": "", "budget": budget, "budget_short": True, "back_url": reverse("promocodes:list")}
+        return TemplateResponse(request, "promocodes/bulk_expire.html", context, status=429)
+    outcomes: list[Outcome] = []
+    stopped = False
+    for promo_code_id, code in items:
+        if stopped:
+            outcomes.append(Outcome(promo_code_id, code, "not-sent", "Not sent: the batch stopped at an earlier error."))
+            continue
+        outcome = expire_one(request, client, promo_code_id, code)
+        outcomes.append(outcome)
+        stopped = outcome.stop
+    context = {
+        "outcomes": outcomes,
+        "counts": _counts(outcomes),
+        "back_url": reverse("promocodes:list"),
+    }
+    return TemplateResponse(request, "promocodes/bulk_expire_done.html", context)
+
+
+def _counts(outcomes: list[Outcome]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.label] = counts.get(outcome.label, 0) + 1
+    return list(counts.items())
+
+
+@require_POST
+def promo_code_bulk_expire_one(request: HttpRequest, promo_code_id: int) -> HttpResponse:
+    """One code of a confirmed batch: the confirmation page's script calls this row by row."""
+    _require_permission(request)
+    try:
+        items = dict(_load(request))
+    except BadSelection as err:
+        outcome = Outcome(promo_code_id, "", "not-sent", str(err), stop=True)
+        return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome}, status=400)
+    if promo_code_id not in items:
+        outcome = Outcome(promo_code_id, "", "not-sent", "This code is not part of the confirmed batch, so it was not sent.")
+        return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome}, status=400)
+    outcome = expire_one(request, get_impact_client(), promo_code_id, items[promo_code_id])
+    return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome})

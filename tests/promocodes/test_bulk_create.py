@@ -1,0 +1,335 @@
+"""Bulk create from a CSV upload (bulk_create.py) through Django's test client, on the embedded sandbox."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from promoadmin.impact.factory import get_impact_client
+from promoadmin.promocodes import bulk_create
+
+URL = "/promo-codes/bulk-create/"
+ROW_URL = "/promo-codes/bulk-create/row/"
+HEADER = "campaign_id,assigned_partner_id,code,type,credit_policy,start_date,end_date,deal_id,deal_name"
+GOOD = [
+    "1000,2552842,BULK1,LI,ALWAYS,2030-03-01,2030-03-31,,",
+    "1000,2552907,BULK2,LI,INVOLVED,,,401,",
+    "1002,2553471,^BULK\\d+$,RE,WINNER,,,,",
+]
+
+
+def upstream_requests(sandbox, method: str | None = None) -> list:
+    """What promoadmin sent to the sandbox (tests/conftest.py has the same; importing it is ambiguous
+    when the browser tests' conftest is collected too)."""
+    return [r for r in sandbox.requests if method is None or r.method == method]
+
+
+def csv_file(*lines: str, name: str = "codes.csv", raw: bytes | None = None) -> SimpleUploadedFile:
+    content = raw if raw is not None else ("\n".join(lines) + "\n").encode()
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def upload(client, *lines, **kwargs):
+    return client.post(URL, {"file": csv_file(*lines, **kwargs)})
+
+
+def text(response) -> str:
+    html = response.content.decode().replace("<wbr>", "")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unescape(html)))
+
+
+def batch_of(response) -> str:
+    match = re.search(r'name="batch" value="([^"]+)"', response.content.decode())
+    assert match, "no confirm form on the page"
+    return unescape(match.group(1))
+
+
+def row_tokens(response) -> list[str]:
+    return [unescape(t) for t in re.findall(r'data-bulk-token="([^"]+)"', response.content.decode())]
+
+
+def posts(sandbox) -> list[str]:
+    return [r.form["Code"][0] for r in upstream_requests(sandbox, "POST")]
+
+
+# --- review -----------------------------------------------------------------------------------
+
+
+def test_the_upload_page_explains_the_columns(editor_client):
+    response = editor_client.get(URL)
+
+    assert response.status_code == 200
+    page = text(response)
+    for column in bulk_create.COLUMNS:
+        assert column in page
+    assert 'enctype="multipart/form-data"' in response.content.decode()
+
+
+def test_a_good_file_is_reviewed_without_sending_anything(editor_client, sandbox):
+    response = upload(editor_client, HEADER, *GOOD)
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Review 3 new promo codes" in page
+    assert "Nothing has been sent yet." in page
+    assert "Creating: 3 API calls" in page
+    assert f"POST /Advertisers/{sandbox.account_sid}/PromoCodes" in page
+    assert "Create 3 codes" in page
+    assert len(row_tokens(response)) == 3
+    assert sandbox.auth_token not in response.content.decode()
+    assert upstream_requests(sandbox) == []
+
+
+def test_each_row_gets_the_create_forms_checks(editor_client, sandbox):
+    response = upload(
+        editor_client,
+        HEADER,
+        "1000,2552842,HAS SPACE,LI,ALWAYS,,,,",
+        "1001,2553399,CAFE,LI,ALWAYS,2030-02-01,2030-01-01,,",
+        "1000,abc,OK1,LI,ALWAYS,,,,",
+        "1000,2552842,BAD[,RE,ALWAYS,,,,",
+        "1000,2552842,FINE,LI,SOMETIMES,,,,",
+        "1000,2552842,GOODONE,LI,ALWAYS,,,,",
+    )
+
+    assert response.status_code == 422
+    page = text(response)
+    assert "5 rows have problems" in page
+    assert "Exact codes cannot contain spaces." in page
+    assert "The end date is before the start date." in page
+    assert "Enter a number, like 1000." in page
+    assert "This is not a valid regular expression" in page
+    assert "Select a valid choice." in page
+    assert 'name="batch"' not in response.content.decode()
+    assert row_tokens(response) == []
+    assert upstream_requests(sandbox) == []
+
+
+def test_empty_type_and_credit_policy_take_the_forms_defaults(editor_client):
+    response = upload(editor_client, "campaign_id,assigned_partner_id,code", "1000,2552842,DEFAULTS1")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<dt>Type</dt><dd>LI</dd>" in body
+    assert "<dt>CreditPolicy</dt><dd>INVOLVED</dd>" in body
+
+
+def test_duplicates_within_the_file_are_caught(editor_client):
+    response = upload(editor_client, HEADER, "1000,2552842,TWICE,LI,,,,,", "1000,2552907,twice,LI,,,,,", "1001,2553399,TWICE,LI,,,,,")
+
+    assert response.status_code == 422
+    assert "TWICE is already on line 2 for the same campaign." in text(response).replace("twice", "TWICE")
+    assert "1 row has a problem" in text(response)
+
+
+def test_a_utf8_bom_and_windows_line_ends_are_fine(editor_client):
+    raw = ("\ufeff" + HEADER + "\r\n" + GOOD[0] + "\r\n").encode()
+
+    assert upload(editor_client, raw=raw).status_code == 200
+
+
+# --- hostile or broken files never reach impact.com and never fail with a 500 ------------------
+
+
+@pytest.mark.parametrize(
+    "raw, status, message",
+    [
+        (b"", 400, "The file is empty."),
+        (b"   \n\n", 400, "The file is empty."),
+        (b"\xff\xfe" + HEADER.encode("utf-16-le"), 400, "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 400, "not UTF-8"),
+        ((HEADER + "\n1000,2552842,NUL\x00CODE,LI,,,,,\n").encode(), 422, "Null characters are not allowed."),
+        (b",,,\n1,2,3\n", 400, "The first line must name the columns"),
+        (b"campaign_id;assigned_partner_id;code\n1000;2552842;SEMI\n", 400, "Unknown column"),
+        (b"campaign_id,assigned_partner_id,code,password\n1000,2552842,X,y\n", 400, "Unknown column 'password'"),
+        (b"campaign_id,code,code\n1000,A,B\n", 400, "appears twice"),
+        (b"campaign_id,code\n1000,ONLYTWO\n", 400, "needs the column assigned_partner_id"),
+        (HEADER.encode() + b"\n", 400, "has no rows"),
+        (b'campaign_id,assigned_partner_id,code\n1000,2552842,"unterminated\n1000,2552842,HIDDEN\n', 400, "not valid CSV"),
+        (b'campaign_id,assigned_partner_id,code\n1000,2552842,"stray"quote\n', 400, "not valid CSV"),
+    ],
+)
+def test_a_broken_file_is_refused_with_a_reason(editor_client, sandbox, raw, status, message):
+    response = upload(editor_client, raw=raw)
+
+    assert response.status_code == status
+    assert message in text(response)
+    assert upstream_requests(sandbox) == []
+
+
+def test_too_many_rows(editor_client, sandbox, monkeypatch):
+    monkeypatch.setattr(bulk_create, "MAX_ROWS", 3)
+
+    response = upload(editor_client, HEADER, *GOOD, "1000,2552842,FOURTH,LI,,,,,")
+
+    assert response.status_code == 400
+    assert "more than 3 rows" in text(response)
+    assert upstream_requests(sandbox) == []
+
+
+def test_a_file_over_the_size_limit_is_refused_without_being_stored(editor_client, sandbox, monkeypatch, settings):
+    monkeypatch.setattr(bulk_create, "MAX_BYTES", 2_000)
+    big = (HEADER + "\n" + "1000,2552842,X,LI,,,,,\n" * 200).encode()
+
+    response = upload(editor_client, raw=big)
+
+    assert response.status_code == 413
+    assert "larger than 2 kB" in text(response)
+    assert upstream_requests(sandbox) == []
+
+
+def test_an_upload_is_never_written_to_a_temporary_file(editor_client, monkeypatch, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # Django's own handlers would spill anything bigger to disk
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("the upload was written to a temporary file")
+
+    monkeypatch.setattr("django.core.files.uploadhandler.TemporaryUploadedFile", no_disk)
+
+    assert upload(editor_client, HEADER, *GOOD).status_code == 200
+
+
+def test_markup_in_a_cell_is_shown_as_text(editor_client):
+    response = upload(editor_client, HEADER, '1000,2552842,XSS1,LI,,,,,"<script>alert(1)</script>"')
+
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_a_row_with_more_cells_than_the_header(editor_client, sandbox):
+    response = upload(editor_client, "campaign_id,assigned_partner_id,code", "1000,2552842,EXTRA,surprise")
+
+    assert response.status_code == 422
+    assert "This line has 4 cells, the header 3." in text(response)
+
+
+# --- creating ---------------------------------------------------------------------------------
+
+
+def test_the_plain_post_creates_each_row_exactly_once(editor_client, sandbox, caplog):
+    batch = batch_of(upload(editor_client, HEADER, *GOOD))
+
+    response = editor_client.post(URL, {"batch": batch})
+
+    assert response.status_code == 200
+    assert posts(sandbox) == ["BULK1", "BULK2", "^BULK\\d+$"]
+    page = text(response)
+    assert "Finished: 3 created." in page
+    assert page.count("Receipt") == 3
+    audit = [json.loads(r.getMessage()) for r in caplog.records if r.name == "promoadmin.audit"]
+    assert [(line["action"], line["code"], line["outcome"]) for line in audit] == [
+        ("create", "BULK1", "created"), ("create", "BULK2", "created"), ("create", "^BULK\\d+$", "created"),
+    ]
+
+    again = editor_client.post(URL, {"batch": batch})  # a resubmitted form, a double click
+
+    assert posts(sandbox) == ["BULK1", "BULK2", "^BULK\\d+$"]
+    assert "Finished: 3 already sent." in text(again)
+
+
+def test_one_row_at_a_time_and_never_twice(editor_client, sandbox):
+    tokens = row_tokens(upload(editor_client, HEADER, *GOOD))
+
+    first = editor_client.post(ROW_URL, {"row_token": tokens[1]}, HTTP_HX_REQUEST="true")
+    body = first.content.decode()
+    assert body.startswith("<td") and 'data-outcome="created"' in body
+    assert "/receipt/?r=" in body
+    second = editor_client.post(ROW_URL, {"row_token": tokens[1]}, HTTP_HX_REQUEST="true")
+    assert 'data-outcome="already-sent"' in second.content.decode()
+    assert posts(sandbox) == ["BULK2"]
+
+
+def test_impact_refusing_a_row_is_shown_on_that_row_and_the_rest_go_on(editor_client, sandbox):
+    batch = batch_of(upload(editor_client, HEADER, "1000,2552842,WELCOME10,LI,,,,,", GOOD[0]))
+
+    page = text(editor_client.post(URL, {"batch": batch}))
+
+    assert "1 refused, 1 created" in page
+    assert "already exists in this campaign" in page
+    assert posts(sandbox) == ["WELCOME10", "BULK1"]
+
+
+def test_no_answer_means_the_outcome_is_unknown_and_it_is_not_resent(editor_client, sandbox):
+    batch = batch_of(upload(editor_client, HEADER, *GOOD))
+    sandbox.inject_fault(503)
+
+    page = text(editor_client.post(URL, {"batch": batch}))
+
+    assert "Outcome unknown" in page
+    assert "look for it before uploading this row again" in page
+    assert posts(sandbox) == ["BULK1", "BULK2", "^BULK\\d+$"]  # the 503 was not retried
+
+
+def test_it_stops_at_the_rate_limit(editor_client, sandbox):
+    batch = batch_of(upload(editor_client, HEADER, *GOOD))
+    sandbox.inject_fault(429)
+
+    page = text(editor_client.post(URL, {"batch": batch}))
+
+    assert len(posts(sandbox)) == 1
+    assert "1 failed, 2 not sent" in page
+
+
+def test_it_refuses_when_the_budget_is_short(editor_client, sandbox, monkeypatch):
+    monkeypatch.setattr(sandbox, "rate_limit", 22)
+    get_impact_client().get_promo_code(7000151)  # impact.com now says 21 are left; 20 are kept for others
+
+    response = upload(editor_client, HEADER, *GOOD)
+
+    page = text(response)
+    assert "needs 3 requests, and only 1 can be spent now" in page
+    assert 'name="batch"' not in response.content.decode()
+    assert upstream_requests(sandbox, "POST") == []
+
+
+@pytest.mark.parametrize("mangle", [lambda t: t[:-4] + "AAAA", lambda t: t[:30], lambda t: ""])
+def test_an_altered_review_sends_nothing(editor_client, sandbox, mangle):
+    response = upload(editor_client, HEADER, *GOOD)
+    batch, token = batch_of(response), row_tokens(response)[0]
+
+    assert editor_client.post(URL, {"batch": mangle(batch)}).status_code == 400
+    assert editor_client.post(ROW_URL, {"row_token": mangle(token)}).status_code == 400
+    assert upstream_requests(sandbox, "POST") == []
+
+
+def test_an_old_review_sends_nothing(editor_client, sandbox, monkeypatch):
+    batch = batch_of(upload(editor_client, HEADER, *GOOD))
+    monkeypatch.setattr(bulk_create, "TOKEN_MAX_AGE", -1)
+
+    response = editor_client.post(URL, {"batch": batch})
+
+    assert response.status_code == 400
+    assert "more than an hour old" in text(response)
+    assert upstream_requests(sandbox, "POST") == []
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+
+def test_a_viewer_may_neither_upload_nor_create(viewer_client, sandbox):
+    assert viewer_client.get(URL).status_code == 403
+    assert viewer_client.post(URL, {"file": csv_file(HEADER, *GOOD)}).status_code == 403
+    assert viewer_client.post(URL, {"batch": "x"}).status_code == 403
+    assert viewer_client.post(ROW_URL, {"row_token": "x"}).status_code == 403
+    assert upstream_requests(sandbox) == []
+
+
+def test_the_list_links_to_bulk_create_for_editors_only(editor_client, viewer, client):
+    assert 'href="/promo-codes/bulk-create/"' in editor_client.get("/promo-codes/").content.decode()
+    client.force_login(viewer)
+    assert "/promo-codes/bulk-create/" not in client.get("/promo-codes/").content.decode()
+
+
+def test_a_request_body_far_over_the_limit_is_refused_before_it_is_read(editor_client, sandbox, monkeypatch):
+    monkeypatch.setattr(bulk_create, "MAX_BYTES", 10)
+    big = (HEADER + "\n" + "1000,2552842,X,LI,,,,,\n" * 4000).encode()  # ~90 kB: past 10 bytes + 64 kB of slack
+
+    response = upload(editor_client, raw=big)
+
+    assert response.status_code == 413
+    assert upstream_requests(sandbox) == []
