@@ -28,6 +28,12 @@ def sandbox(settings) -> SandboxApp:
     factory.reset_impact_client()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Creating and signing in users: the production hasher's many rounds would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def upstream_requests(sandbox: SandboxApp, method: str | None = None, path_suffix: str = "") -> list:
     return [
         r for r in sandbox.requests
