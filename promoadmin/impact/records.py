@@ -126,6 +126,8 @@ class Discount:
             return f"{buy}, {get} free"
         if self.bogo_get_discount_type == "PERCENT" and self.percent is not None:
             return f"{buy}, {get} at {_format_percent(self.percent)} off"
+        if self.bogo_get_discount_type == "AMOUNT" and self.amount is not None:
+            return f"{buy}, {get} at {format_money(self.amount, self.currency)} off"
         return f"{buy}, {get} discounted"
 
 
@@ -141,16 +143,22 @@ class Deal:
     discount: Discount = field(default_factory=Discount)
 
 
+def _first_present(data: dict, *names: str) -> Any:
+    return next((data[name] for name in names if data.get(name) not in (None, "")), None)
+
+
 def _discount_from_api(data: dict, deal_type: str) -> Discount:
     return Discount(
         deal_type=deal_type,
         discount_type=_text(data.get("DiscountType")),
-        amount=_decimal(data.get("DiscountAmount")),
+        # A BOGO deal puts its "get" discount in BogoGetDiscount* (the Deals list sends them).
+        amount=_decimal(_first_present(data, "DiscountAmount", "BogoGetDiscountAmount")),
         # Promo codes carry one currency; deals may name one per amount.
         currency=_text(
             data.get("DiscountCurrency") or data.get("MinimumPurchaseAmountCurrency") or data.get("MaximumSavingsCurrency")
+            or data.get("BogoGetDiscountCurrency")
         ),
-        percent=_decimal(data.get("DiscountPercent")),
+        percent=_decimal(_first_present(data, "DiscountPercent", "BogoGetDiscountPercent")),
         minimum_purchase=_decimal(data.get("MinimumPurchaseAmount")),
         maximum_savings=_decimal(data.get("MaximumSavingsAmount")),
         bogo_buy_quantity=_int(data.get("BogoBuyQuantity")),

@@ -37,13 +37,25 @@ class IdField(forms.IntegerField):
         }
 
 
+# Dates outside this range are typos; before 1883 the time zone's offset even has seconds
+# (local mean time, -07:52:58), which is no ISO 8601 offset impact.com would take.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 class DayField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = forms.DateInput(
+        attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}, format="%Y-%m-%d"
+    )
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
         super().__init__(**kwargs)
         self.error_messages = {**self.error_messages, "invalid": "Enter a date as YYYY-MM-DD."}
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not FIRST_DAY <= value <= LAST_DAY:
+            raise forms.ValidationError(f"Enter a date between {FIRST_DAY.year} and {LAST_DAY.year}.")
 
 
 def start_of_day(day: date | None) -> datetime | None:
@@ -70,7 +82,18 @@ class PromoCodeFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *((s, s.title()) for s in STATES)])
     start_date = DayField(required=False, label="Active from")
     end_date = DayField(required=False, label="Active until")
-    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE,
+        widget=forms.HiddenInput,
+        # No visible filter: the list shows these in its form-wide message slot.
+        error_messages={
+            "invalid": "The page must be a whole number, like 2.",
+            "min_value": "The page must be 1 or more.",
+            "max_value": "The page must be at most %(limit_value)s.",
+        },
+    )
 
     def clean_code(self):
         code = self.cleaned_data["code"]
@@ -107,7 +130,11 @@ class PromoCodeForm(forms.Form):
     """The create form. Field names are a public contract; impact.com's names are in to_new_code()."""
 
     campaign_id = IdField(label="Campaign", help_text="The impact.com program (campaign) id the code belongs to.")
-    assigned_partner_id = IdField(label="Partner", help_text="The partner who gets credit when the code is used.")
+    assigned_partner_id = IdField(
+        label="Partner",
+        help_text="The partner who gets credit when the code is used.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "Partner id"}),
+    )
     code = forms.CharField(
         max_length=MAX_CODE_LENGTH,
         label="Code",
@@ -130,6 +157,19 @@ class PromoCodeForm(forms.Form):
     end_date = DayField(required=False, label="Ends", help_text="Leave empty for a code that never ends.")
     deal_id = IdField(required=False, label="Deal", help_text="Optional: the deal whose discount the code gives.")
     deal_name = forms.CharField(required=False, max_length=255, label="Deal name", help_text="Optional.")
+    # Safe writes (never sent to impact.com): the form's one-submission token, the regex tester's
+    # sample codes, and the confirmation that overlaps with active codes are intended.
+    form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    regex_samples = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Try it on sample codes",
+        help_text="One code per line, as shoppers would type them. Nothing here is sent to impact.com.",
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    confirm_overlap = forms.BooleanField(
+        required=False, label="Create it anyway: I have checked that these codes may compete at checkout"
+    )
 
     # impact.com's field names, for errors it reports against them.
     UPSTREAM_FIELDS = {

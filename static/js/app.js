@@ -38,11 +38,17 @@
     if (!button) return;
     var original = button.dataset.label || button.textContent;
     button.dataset.label = original;
-    copyText(button.dataset.copy).then(
-      function () { button.textContent = button.dataset.copied || "Copied"; },
-      function () { button.textContent = "Copy failed"; }
+    // "Copy link to this view" copies the address bar: htmx keeps it current, the page's HTML does not.
+    var text = button.hasAttribute("data-copy-current-url") ? window.location.href : button.dataset.copy;
+    function say(message) {
+      button.textContent = message;
+      window.clearTimeout(button._restoreTimer);
+      button._restoreTimer = window.setTimeout(function () { button.textContent = original; }, 1800);
+    }
+    copyText(text).then(
+      function () { say(button.dataset.copied || "Copied"); },
+      function () { say("Copy failed"); }
     );
-    window.setTimeout(function () { button.textContent = original; }, 1800);
   });
 
   // Focus lands somewhere sensible after a swap.
@@ -50,6 +56,15 @@
     var target = event.detail.target;
     if (!target) return;
     var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    // Live parts of a form (pickers, checks) update while the user works: focus stays where it is
+    // (htmx puts it back on the element with the same id), except after picking a partner.
+    if (target.closest && target.closest("[data-keep-focus]")) {
+      if (target.id === "lookup-fields" && trigger && trigger.classList.contains("js-picker-option")) {
+        var next = document.getElementById("id_deal_id") || document.getElementById("id_assigned_partner_id");
+        if (next) next.focus();
+      }
+      return;
+    }
     if (target.id === "results") {
       // Filters keep focus where the user is typing; pagination and refresh move it to the results.
       if (!trigger || !trigger.closest("#filters")) {
@@ -60,19 +75,259 @@
       var form = document.getElementById("promo-code-form");
       var invalid = form && form.querySelector("[aria-invalid=true]");
       var summary = document.getElementById("form-errors");
-      (invalid || summary || form).focus();
+      var preview = document.getElementById("request-preview");
+      (invalid || summary || preview || form).focus();
+    } else if (target.id === "promo-code-summary") {
+      // outerHTML swap: the event's target is the old element; after expiring, say so.
+      var summaryNow = document.getElementById("promo-code-summary");
+      var said = summaryNow && (summaryNow.querySelector("[role=status]") || summaryNow.querySelector("h1"));
+      if (said) { said.setAttribute("tabindex", "-1"); said.focus(); }
     } else if (target.id === "alerts") {
       target.setAttribute("tabindex", "-1");
       target.focus();
     }
   });
 
+  // Partner type-ahead: arrow keys move between the search box and the options, Escape closes
+  // them, and they close when focus leaves the picker. Picking is an htmx request (hx-vals).
+  function pickerOptions(picker) {
+    return Array.prototype.slice.call(picker.querySelectorAll("button.js-picker-option"));
+  }
+
+  function closePicker(picker) {
+    var list = picker.querySelector(".picker-options");
+    if (list) list.innerHTML = "";
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var picker = event.target.closest && event.target.closest(".partner-picker");
+    if (!picker) return;
+    var options = pickerOptions(picker);
+    var search = picker.querySelector(".js-partner-search");
+    var index = options.indexOf(event.target);
+    if (event.key === "Escape" && (options.length || index >= 0)) {
+      event.preventDefault();
+      closePicker(picker);
+      if (search) search.focus();
+    } else if (event.key === "ArrowDown" && options.length) {
+      event.preventDefault();
+      options[Math.min(index + 1, options.length - 1)].focus();
+    } else if (event.key === "ArrowDown" && event.target === search && window.htmx) {
+      event.preventDefault();
+      window.htmx.trigger(search, "picker:open");  // opens the list (hx-trigger on the search box)
+    } else if (event.key === "ArrowUp" && index >= 0) {
+      event.preventDefault();
+      if (index === 0 && search) search.focus(); else options[index - 1].focus();
+    }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var picker = event.target.closest && event.target.closest(".partner-picker");
+    if (!picker) return;
+    window.setTimeout(function () {
+      if (!picker.contains(document.activeElement)) closePicker(picker);
+    }, 150);
+  });
+
+  // Regex helpers on the create form: the starts-with / ends-with templates and the one-click
+  // fixes put a pattern in Code and choose Regex; their input and change events make htmx re-run
+  // the tester (#live-checks).
+  function escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+
+  function usePattern(pattern) {
+    var code = document.getElementById("id_code");
+    if (!code) return;
+    var regex = document.querySelector("#promo-code-form input[name=type][value=RE]");
+    if (regex && !regex.checked) {
+      regex.checked = true;
+      regex.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    code.value = pattern;
+    code.dispatchEvent(new Event("input", { bubbles: true }));
+    code.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var template = event.target.closest && event.target.closest(".js-regex-template");
+    if (template) {
+      var affix = document.getElementById("regex-affix");
+      var text = affix ? affix.value.trim() : "";
+      if (!text) {
+        if (affix) affix.focus();
+        return;
+      }
+      var escaped = escapeRegex(text);
+      usePattern(template.dataset.template === "ends" ? "^.*" + escaped + "$" : "^" + escaped + ".*$");
+      return;
+    }
+    var fix = event.target.closest && event.target.closest(".js-regex-fix");
+    if (fix) usePattern(fix.dataset.pattern);
+  });
+
+  // Choosing a deal fills the deal name, unless the user typed one of their own.
+  // (The server does the same at submit when the name is left empty.)
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.classList || !select.classList.contains("js-deal-select")) return;
+    var name = document.getElementById("id_deal_name");
+    if (!name) return;
+    var option = select.options[select.selectedIndex];
+    var dealName = (option && option.dataset.dealName) || "";
+    if (name.value === "" || name.value === name.dataset.filledFromDeal) {
+      name.value = dealName;
+      name.dataset.filledFromDeal = dealName;
+    }
+    var summary = document.getElementById("deal-summary");
+    if (summary && option && option.dataset.dealSummary) summary.textContent = option.dataset.dealSummary;
+  });
+
+  // An upstream error shown in #alerts is stale once a later request works: remove it then.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "alerts") {
+      Array.prototype.forEach.call(target.children, function (child) { child.setAttribute("data-transient", ""); });
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = event.detail.target;
+    if (!event.detail.successful || (target && target.id === "alerts")) return;
+    document.querySelectorAll("#alerts [data-transient]").forEach(function (alert) { alert.remove(); });
+  });
+
   // After an expire swaps a table row, focus its new status (the button is gone).
   document.addEventListener("htmx:afterSwap", function (event) {
-    var elt = event.detail.elt;
-    if (elt && elt.tagName === "TR") {
-      var status = elt.querySelector("[role=status], a");
+    // htmx fires afterSwap on each new element (event.target); event.detail.elt is the form that asked.
+    var row = event.target;
+    if (row && row.tagName === "TR" && row.isConnected) {
+      var status = row.querySelector("[role=status]");
       if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
+      else if (row.querySelector("a")) row.querySelector("a").focus();
     }
+  });
+})();
+
+// Bulk expire and bulk create: row selection on the list, and running a confirmed batch one
+// request at a time so each row shows its own result as it happens (a plain POST of the same
+// form runs the whole batch server-side when this script is missing).
+(function () {
+  "use strict";
+
+  function selectable() {
+    return Array.prototype.slice.call(document.querySelectorAll('input[type=checkbox][form="bulk-expire-form"]'));
+  }
+
+  function updateSelection() {
+    var boxes = selectable();
+    var checked = boxes.filter(function (box) { return box.checked; }).length;
+    document.querySelectorAll(".js-bulk-selected").forEach(function (button) {
+      button.disabled = checked === 0;
+      button.textContent = checked ? "Expire " + checked + " selected…" : "Expire selected…";
+    });
+    document.querySelectorAll(".js-select-all").forEach(function (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.classList && target.classList.contains("js-select-all")) {
+      selectable().forEach(function (box) { box.checked = target.checked; });
+    }
+    if (target.matches && target.matches('input[type=checkbox][form="bulk-expire-form"], .js-select-all')) {
+      updateSelection();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", updateSelection);
+  document.addEventListener("htmx:afterSettle", updateSelection);
+
+  var LABELS = {
+    expired: "expired", created: "created", failed: "failed", refused: "refused",
+    unknown: "outcome unknown", "not-found": "not found", "not-sent": "not sent", "already-sent": "already sent"
+  };
+
+  function summary(rows) {
+    var counts = {};
+    rows.forEach(function (row) {
+      var cell = row.querySelector("[data-outcome]");
+      var outcome = cell ? cell.dataset.outcome : "waiting";
+      if (outcome === "waiting" || outcome === "sending") outcome = "not-sent";
+      counts[outcome] = (counts[outcome] || 0) + 1;
+    });
+    return Object.keys(counts).map(function (key) { return counts[key] + " " + (LABELS[key] || key); }).join(", ");
+  }
+
+  function runBatch(form) {
+    var tbody = document.getElementById(form.dataset.rows);
+    var progress = document.getElementById(form.dataset.progress);
+    var rows = Array.prototype.slice.call(tbody.querySelectorAll("tr[data-bulk-url]"));
+    var batch = form.querySelector("input[name=batch]");
+    var submit = form.querySelector("button[type=submit]");
+    var stop = form.querySelector(".js-bulk-stop");
+    var cancel = form.querySelector(".js-bulk-cancel");
+    var bar = progress.querySelector("progress");
+    var text = progress.querySelector(".js-progress-text");
+    var stopped = false;
+    var done = 0;
+
+    submit.disabled = true;
+    if (cancel) cancel.hidden = true;
+    document.querySelectorAll(".js-not-sent").forEach(function (note) { note.hidden = true; });
+    if (stop) {
+      stop.hidden = false;
+      stop.onclick = function () { stopped = true; stop.disabled = true; stop.textContent = "Stopping…"; };
+    }
+    progress.hidden = false;
+    window.onbeforeunload = function () { return "Requests are still being sent."; };
+
+    function finish(reason) {
+      window.onbeforeunload = null;
+      if (stop) stop.hidden = true;
+      submit.hidden = true;
+      if (cancel) {
+        cancel.textContent = cancel.dataset.doneLabel || "Back";
+        if (cancel.dataset.doneHref) cancel.href = cancel.dataset.doneHref;
+        cancel.hidden = false;
+      }
+      text.textContent = (reason ? reason + " " : "Finished: ") + summary(rows) + ".";
+      var heading = document.querySelector("h1[data-done-text]");
+      if (heading) heading.textContent = heading.dataset.doneText;
+      text.focus();
+    }
+
+    function next(index) {
+      if (index >= rows.length) { finish(""); return; }
+      if (stopped) { finish("Stopped. So far:"); return; }
+      var row = rows[index];
+      var cell = row.querySelector("[data-outcome]");
+      cell.dataset.outcome = "sending";
+      cell.textContent = "Sending…";
+      var values = row.dataset.bulkToken ? { row_token: row.dataset.bulkToken } : { batch: batch.value };
+      var after = function () {
+        done += 1;
+        bar.value = done;
+        text.textContent = done + " of " + rows.length + " done";
+        var result = row.querySelector("[data-outcome]");
+        if (result && result.dataset.stop) { stopped = true; finish("Stopped at an error. So far:"); return; }
+        next(index + 1);
+      };
+      window.htmx.ajax("POST", row.dataset.bulkUrl, { source: row, target: cell, swap: "outerHTML", values: values })
+        .then(after, function () {
+          cell.dataset.outcome = "failed";
+          cell.textContent = "No answer from promoadmin";
+          stopped = true;
+          after();
+        });
+    }
+    next(0);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest && event.target.closest("form.js-bulk-run");
+    if (!form || !window.htmx) return;  // without htmx the form posts and the server runs the batch
+    event.preventDefault();
+    runBatch(form);
   });
 })();

@@ -199,7 +199,9 @@ def _screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
     page.mouse.move(0, 0)  # no hover effects in the picture
-    page.screenshot(path=path, full_page=full_page, animations="disabled", caret="hide")
+    # caret="initial": hiding the caret leaves style="" on inputs, which htmx copies during a swap
+    # and the CSP (style-src 'self') then reports as a violation.
+    page.screenshot(path=path, full_page=full_page, animations="disabled", caret="initial")
     if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
         DOCS_SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         (DOCS_SCREENSHOT_DIR / f"{name}.png").write_bytes(path.read_bytes())
