@@ -26,6 +26,7 @@ from .errors import (
     ImpactTimeout,
     ImpactUnauthorized,
     ImpactUnavailable,
+    ImpactUnreachable,
     ImpactValidationError,
 )
 from .records import (
@@ -194,24 +195,34 @@ class ImpactClient:
         """One API operation, bounded by `self.timeout` in total, retries included."""
         deadline = time.monotonic() + self.timeout
         attempts = self.max_attempts if method in SAFE_METHODS else 1
+        reached = False  # whether any attempt may have got to impact.com
         for attempt in range(1, attempts + 1):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ImpactTimeout(f"impact.com did not answer within {self.timeout:g} seconds.")
+                raise ImpactTimeout(f"impact.com did not answer within {_seconds(self.timeout)}.")
             try:
                 response = self._http.request(
                     method, path, params=params, data=data, timeout=httpx.Timeout(remaining)
                 )
             except httpx.TimeoutException as err:
+                reached = True
                 if attempt < attempts and self._backoff(attempt, deadline):
                     continue
-                raise ImpactTimeout(f"impact.com did not answer within {self.timeout:g} seconds.") from err
+                raise ImpactTimeout(f"impact.com did not answer within {_seconds(self.timeout)}.") from err
+            except httpx.ConnectError as err:
+                if attempt < attempts and self._backoff(attempt, deadline):
+                    continue
+                # No attempt got a connection, so nothing was sent: a write certainly did not happen.
+                error_class = ImpactUnavailable if reached else ImpactUnreachable
+                raise error_class(f"promoadmin could not reach impact.com ({type(err).__name__}).") from err
             except httpx.TransportError as err:
+                reached = True
                 if attempt < attempts and self._backoff(attempt, deadline):
                     continue
                 raise ImpactUnavailable(
                     f"promoadmin could not reach impact.com ({type(err).__name__})."
                 ) from err
+            reached = True
             logger.info("impact %s /%s -> %s", method, path, response.status_code)
             self._remember_rate_limit(response)
             if response.status_code in RETRYABLE_STATUSES and attempt < attempts and self._backoff(attempt, deadline):
@@ -312,6 +323,10 @@ def _error_for(status: int, body: Any, response: httpx.Response) -> ImpactError:
             f"impact.com is having trouble (HTTP {status}). Try again in a minute.", upstream_status=status
         )
     return ImpactError(upstream_message or f"impact.com answered HTTP {status}.", upstream_status=status)
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
 
 
 def _minutes(seconds: int) -> str:

@@ -66,6 +66,10 @@ class ImpactUnavailable(ImpactError):
     title = "impact.com is not answering"
 
 
+class ImpactUnreachable(ImpactUnavailable):
+    """No connection could be opened, so the request never reached impact.com (a write did not happen)."""
+
+
 class ImpactTimeout(ImpactUnavailable):
     status = 504
     title = "impact.com took too long to answer"

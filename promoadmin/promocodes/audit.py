@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timezone
 
 from promoadmin.impact.errors import ImpactError
-from promoadmin.impact.records import NewPromoCode
+from promoadmin.impact.records import NewPromoCode, PromoCode
 
 logger = logging.getLogger("promoadmin.audit")
 
@@ -15,7 +15,7 @@ logger = logging.getLogger("promoadmin.audit")
 def log_write(
     request,
     action: str,
-    new_code: NewPromoCode | None,
+    promo: NewPromoCode | PromoCode | None,
     *,
     outcome: str,
     promo_code_id: int | None = None,
@@ -28,8 +28,8 @@ def log_write(
         "user": user.get_username() if user.is_authenticated else None,
         "action": action,
         "promo_code_id": promo_code_id,
-        "code": new_code.code if new_code else None,
-        "campaign_id": new_code.campaign_id if new_code else None,
+        "code": promo.code if promo else None,
+        "campaign_id": promo.campaign_id if promo else None,
         "outcome": outcome,
         "upstream_status": error.upstream_status if error else 200,
         "error": type(error).__name__ if error else None,

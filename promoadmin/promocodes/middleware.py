@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from django.contrib.auth.middleware import RemoteUserMiddleware
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap, retarget
 
 from promoadmin.impact.errors import ImpactError, ImpactRateLimited
@@ -22,29 +26,54 @@ class ImpactErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        htmx = getattr(request, "htmx", None)
+        wants_fragment = bool(htmx) and not htmx.history_restore_request
+        if wants_fragment and isinstance(exception, (Http404, PermissionDenied)):
+            # A whole 404/403 page swapped into a table row helps nobody: say it in the alert region.
+            title, status = ("Not found", 404) if isinstance(exception, Http404) else ("Not allowed", 403)
+            error = SimpleNamespace(title=title, message=str(exception) or f"{title}.")
+            return _alert(request, {"error": error}, status)
         if not isinstance(exception, ImpactError):
             return None
         logger.warning("impact.com error on %s %s: %s", request.method, request.path, type(exception).__name__)
         context = {
             "error": exception,
-            "retry_minutes": _retry_minutes(exception),
+            "retry_url": _retry_url(request),
         }
-        htmx = getattr(request, "htmx", None)
-        if htmx and not htmx.history_restore_request:
-            # Fragments go to the page's alert region, whatever element asked.
-            response = TemplateResponse(request, "error.html#alert", context, status=exception.status)
-            retarget(response, "#alerts")
-            reswap(response, "innerHTML")
+        if wants_fragment:
+            response = _alert(request, context, exception.status)
         else:
             response = TemplateResponse(request, "error.html", context, status=exception.status)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
+            patch_vary_headers(response, ["HX-Request"])
+        return add_retry_after(response, exception)
 
 
-def _retry_minutes(exception: ImpactError) -> int | None:
+def _alert(request, context: dict, status: int) -> TemplateResponse:
+    """Fragments go to the page's alert region, whatever element asked."""
+    response = TemplateResponse(request, "error.html#alert", context, status=status)
+    retarget(response, "#alerts")
+    reswap(response, "innerHTML")
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def add_retry_after(response, exception: ImpactError | None):
+    """Pass impact.com's rate-limit reset on as Retry-After, so scripts and proxies can wait too."""
     if isinstance(exception, ImpactRateLimited) and exception.reset_seconds is not None:
-        return max(1, round(exception.reset_seconds / 60))
-    return None
+        response["Retry-After"] = str(max(1, exception.reset_seconds))
+    return response
+
+
+def _retry_url(request) -> str:
+    """Where "Try again" leads: the same address for a read; for a write, back to the page it came from."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    for candidate in (request.POST.get("next"), request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return ""
 
 
 class ProxyRemoteUserMiddleware(RemoteUserMiddleware):
