@@ -21,6 +21,7 @@ def sandbox(settings) -> SandboxApp:
     app = factory.get_sandbox()
     app.reset()
     app.latency_ms = 0
+    app.rate_limit = 1000  # the published hourly limit; a test may have raised it
     factory.reset_impact_client()
     cache.clear()
     yield app
