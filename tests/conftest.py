@@ -35,13 +35,6 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def upstream_requests(sandbox: SandboxApp, method: str | None = None, path_suffix: str = "") -> list:
-    return [
-        r for r in sandbox.requests
-        if (method is None or r.method == method) and r.path.endswith(path_suffix)
-    ]
-
-
 @pytest.fixture
 def editor(db):
     user = get_user_model().objects.create_user("editor", password="editor-password-1")

@@ -7,14 +7,10 @@ import re
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+from helpers import upstream_requests
 
 LOGIN_URL = "/accounts/login/"
 EDITOR = {"username": "editor", "password": "editor-password-1"}
-
-
-def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
-    """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""
-    return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
 
 
 def sign_in(client, **fields):

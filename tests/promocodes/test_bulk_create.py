@@ -8,6 +8,8 @@ from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from helpers import page_text as text
+from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.promocodes import bulk_create
@@ -22,12 +24,6 @@ GOOD = [
 ]
 
 
-def upstream_requests(sandbox, method: str | None = None) -> list:
-    """What promoadmin sent to the sandbox (tests/conftest.py has the same; importing it is ambiguous
-    when the browser tests' conftest is collected too)."""
-    return [r for r in sandbox.requests if method is None or r.method == method]
-
-
 def csv_file(*lines: str, name: str = "codes.csv", raw: bytes | None = None) -> SimpleUploadedFile:
     content = raw if raw is not None else ("\n".join(lines) + "\n").encode()
     return SimpleUploadedFile(name, content, content_type="text/csv")
@@ -35,11 +31,6 @@ def csv_file(*lines: str, name: str = "codes.csv", raw: bytes | None = None) -> 
 
 def upload(client, *lines, **kwargs):
     return client.post(URL, {"file": csv_file(*lines, **kwargs)})
-
-
-def text(response) -> str:
-    html = response.content.decode().replace("<wbr>", "")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unescape(html)))
 
 
 def batch_of(response) -> str:

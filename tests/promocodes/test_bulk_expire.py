@@ -8,23 +8,14 @@ from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
+from helpers import page_text as text
+from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.promocodes import bulk_expire
 
 URL = "/promo-codes/bulk-expire/"
 WELCOME10, ANVILBOGO, SHIPFREE, PLAINCODE, SPRINGREADS, LASTCALL = 7000151, 7000152, 7000153, 7000155, 7000157, 7000158
-
-
-def upstream_requests(sandbox, method: str | None = None) -> list:
-    """What promoadmin sent to the sandbox (tests/conftest.py has the same; importing it is ambiguous
-    when the browser tests' conftest is collected too)."""
-    return [r for r in sandbox.requests if method is None or r.method == method]
-
-
-def text(response) -> str:
-    html = response.content.decode().replace("<wbr>", "")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unescape(html)))
 
 
 def batch_of(response) -> str:

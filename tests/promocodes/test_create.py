@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+from helpers import upstream_requests
 
 CREATE_URL = "/promo-codes/new/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -17,11 +18,6 @@ VALID = {
     "type": "LI",
     "credit_policy": "INVOLVED",
 }
-
-
-def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
-    """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""
-    return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
 
 
 def with_changes(**changes) -> dict:

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from helpers import page_text as text
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 from promoadmin.impact.records import PromoCodeFilters
@@ -41,10 +42,6 @@ def calls(sandbox) -> list[tuple[str, str]]:
 
 def promo_code_calls(sandbox) -> list[tuple[str, str]]:
     return [call for call in calls(sandbox) if call[1] == "PromoCodes"]
-
-
-def text(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))).strip()
 
 
 def field_error(response, name: str) -> str:

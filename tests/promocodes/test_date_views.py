@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from html import unescape
 
 import pytest
 from django.utils import timezone
+from helpers import page_text as text
+from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
@@ -15,16 +16,6 @@ from promoadmin.promocodes import budget, date_views
 
 LIST_URL = "/promo-codes/"
 WELCOME10, ANVILBOGO, SUMMER, SPRINGREADS, LASTCALL, PLAINCODE = 7000151, 7000152, 7000156, 7000157, 7000158, 7000155
-
-
-def upstream_requests(sandbox, method: str | None = None) -> list:
-    """What promoadmin sent to the sandbox (tests/conftest.py has the same; importing it is ambiguous
-    when the browser tests' conftest is collected too)."""
-    return [r for r in sandbox.requests if method is None or r.method == method]
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unescape(response.content.decode())))
 
 
 def row_ids(response) -> set[int]:

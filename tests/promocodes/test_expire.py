@@ -6,16 +6,12 @@ import re
 
 import pytest
 from django.test import Client
+from helpers import upstream_requests
 
 WELCOME10 = 7000151
 EXPIRE_URL = f"/promo-codes/{WELCOME10}/expire/"
 FROM_LIST = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": f"promo-code-{WELCOME10}"}
 FROM_DETAIL = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "promo-code-summary"}
-
-
-def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
-    """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""
-    return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
 
 
 def expires_sent(sandbox) -> list:

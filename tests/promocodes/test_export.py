@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html import unescape
 
 import pytest
+from helpers import page_text as text
+from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
@@ -16,21 +17,11 @@ from promoadmin.promocodes import exports
 URL = "/promo-codes/export.csv"
 
 
-def upstream_requests(sandbox, method: str | None = None) -> list:
-    """What promoadmin sent to the sandbox (tests/conftest.py has the same; importing it is ambiguous
-    when the browser tests' conftest is collected too)."""
-    return [r for r in sandbox.requests if method is None or r.method == method]
-
-
 def rows_of(response) -> list[list[str]]:
     assert response.streaming
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
     return list(csv.reader(io.StringIO(body[1:], newline="")))
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unescape(response.content.decode())))
 
 
 def list_calls(sandbox) -> list:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import upstream_requests
 
 LIST_URL = "/promo-codes/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
-    """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""
-    return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
 
 
 def codes_requests(sandbox) -> list:

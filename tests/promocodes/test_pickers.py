@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from helpers import upstream_requests
 
 from promoadmin.impact.sandbox.seed import build_seed
 
@@ -19,10 +20,6 @@ SEARCH_URL = "/promo-codes/new/partners/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 PICKER_FRAGMENT = {**HTMX, "HTTP_HX_TARGET": "lookup-fields"}
 NO_CACHE = {"HTTP_CACHE_CONTROL": "no-cache"}
-
-
-def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
-    return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
 
 
 def resources(sandbox) -> list[str]:

@@ -9,6 +9,8 @@ from html import unescape
 import pytest
 from django.core import signing
 from django.test import RequestFactory
+from helpers import page_text as text
+from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.promocodes import receipts
@@ -18,20 +20,10 @@ SHIPFREE = 7000153
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def upstream_requests(sandbox, method: str | None = None) -> list:
-    """What promoadmin sent to the sandbox (tests/conftest.py has the same; importing it is ambiguous
-    when the browser tests' conftest is collected too)."""
-    return [r for r in sandbox.requests if method is None or r.method == method]
-
-
 def receipt_url_in(html: str) -> str:
     match = re.search(r'href="(/promo-codes/\d+/receipt/\?r=[^"]+)"', html)
     assert match, "no receipt link on the page"
     return unescape(match.group(1))
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unescape(response.content.decode())))
 
 
 def new_code_form(code: str = "RECEIPT10", **overrides) -> dict:

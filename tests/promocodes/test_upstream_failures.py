@@ -7,6 +7,8 @@ import re
 import time
 
 import pytest
+from helpers import page_text as text
+from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 
@@ -30,19 +32,9 @@ NEW_CODE = {
 }
 
 
-def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
-    """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""
-    return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
-
-
 def visit(client, view: str, htmx: bool = False):
     method, path, htmx_headers = VIEWS[view]
     return getattr(client, method)(path, **({**HTMX, **htmx_headers} if htmx else {}))
-
-
-def text(response) -> str:
-    """The visible text, with tags dropped and whitespace squeezed."""
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))).strip()
 
 
 def assert_error_page(response, status: int, *phrases: str) -> None:

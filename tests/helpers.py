@@ -1,0 +1,21 @@
+"""Helpers shared by the test files (importable as `helpers`: pyproject.toml puts tests/ on the path).
+
+They live here rather than in conftest.py because tests/ and tests/browser/ each have a conftest,
+and `from conftest import ...` would pick either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+
+def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
+    """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""
+    return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
+
+
+def page_text(response) -> str:
+    """A response's visible text: tags dropped, then entities decoded, whitespace squeezed."""
+    markup = response.content.decode().replace("<wbr>", "")
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))).strip()
