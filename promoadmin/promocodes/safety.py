@@ -190,25 +190,30 @@ def check_conflicts(new_code: NewPromoCode, *, now: datetime | None = None) -> C
     on the first page only, and the warning says so.
     """
     client = get_impact_client()
-    page = client.list_promo_codes(
-        PromoCodeFilters(campaign_id=new_code.campaign_id, state="ACTIVE"), page_size=ACTIVE_PAGE_SIZE, fresh=True
-    )
+    page = active_codes(new_code.campaign_id)
     active = [promo for promo in page.items if promo.is_active]
     calls = 1
-    duplicate = _duplicate(new_code, active)
+    duplicate = find_duplicate(new_code, active)
     if duplicate is None and page.has_next:
         same_code = client.list_promo_codes(
             PromoCodeFilters(campaign_id=new_code.campaign_id, code=new_code.code, state="ACTIVE"), page_size=100, fresh=True
         )
         calls = 2
-        duplicate = _duplicate(new_code, [promo for promo in same_code.items if promo.is_active])
+        duplicate = find_duplicate(new_code, [promo for promo in same_code.items if promo.is_active])
     check = ConflictCheck(new_code, duplicate, active_checked=len(page.items), active_total=page.total, calls=calls)
     if duplicate is not None:
         return check
     return _with_overlaps(check, active, now or datetime.now(UTC))
 
 
-def _duplicate(new_code: NewPromoCode, active: list[PromoCode]) -> PromoCode | None:
+def active_codes(campaign_id: int):
+    """The first page (up to 1000) of a campaign's ACTIVE codes, past the cache: one list call."""
+    return get_impact_client().list_promo_codes(
+        PromoCodeFilters(campaign_id=campaign_id, state="ACTIVE"), page_size=ACTIVE_PAGE_SIZE, fresh=True
+    )
+
+
+def find_duplicate(new_code: NewPromoCode, active: list[PromoCode]) -> PromoCode | None:
     """The same code, as impact.com sees it: exact codes clash ignoring case, patterns when identical."""
     for promo in active:
         if new_code.type == "LI" and promo.code.casefold() == new_code.code.casefold():

@@ -12,6 +12,7 @@ from helpers import page_text as text
 from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
+from promoadmin.impact.records import NewPromoCode
 from promoadmin.promocodes import bulk_create
 
 URL = "/promo-codes/bulk-create/"
@@ -72,6 +73,36 @@ def test_a_good_file_is_reviewed_without_sending_anything(editor_client, sandbox
     assert "Create 3 codes" in page
     assert len(row_tokens(response)) == 3
     assert sandbox.auth_token not in response.content.decode()
+    assert upstream_requests(sandbox, "POST") == []
+    # The check for codes already active: one read per campaign in the file, not one per row.
+    reads = upstream_requests(sandbox, "GET")
+    assert sorted(r.query["CampaignId"][0] for r in reads) == ["1000", "1002"]
+    assert all(r.query["State"] == ["ACTIVE"] for r in reads)
+    assert "Checking for codes already active: 2 API calls" in page
+
+
+def test_a_code_already_active_in_its_campaign_stops_its_row_before_anything_is_sent(editor_client, sandbox):
+    response = upload(
+        editor_client,
+        HEADER,
+        "1000,2552842,welcome10,LI,ALWAYS,,,,",  # WELCOME10 is active in 1000; exact codes ignore case
+        "1000,2552907,BRANDNEW1,LI,INVOLVED,,,,",
+    )
+
+    assert response.status_code == 422
+    page = text(response)
+    assert "WELCOME10 (id 7000151) is already active in campaign 1000" in page
+    assert "1 row has a problem" in page
+    assert 'name="batch"' not in response.content.decode()
+    assert upstream_requests(sandbox, "POST") == []
+    assert len(upstream_requests(sandbox, "GET")) == 1
+
+
+def test_a_file_with_local_errors_spends_nothing_on_the_active_code_check(editor_client, sandbox):
+    response = upload(editor_client, HEADER, "1000,2552842,HAS SPACE,LI,ALWAYS,,,,", *GOOD)
+
+    assert response.status_code == 422
+    assert "no API call spent" in text(response)
     assert upstream_requests(sandbox) == []
 
 
@@ -236,13 +267,17 @@ def test_one_row_at_a_time_and_never_twice(editor_client, sandbox):
 
 
 def test_impact_refusing_a_row_is_shown_on_that_row_and_the_rest_go_on(editor_client, sandbox):
-    batch = batch_of(upload(editor_client, HEADER, "1000,2552842,WELCOME10,LI,,,,,", GOOD[0]))
+    batch = batch_of(upload(editor_client, HEADER, "1000,2552842,LATECOMER,LI,,,,,", GOOD[0]))
+    # Someone creates the same code between the review (which checked) and the run.
+    get_impact_client().create_promo_code(
+        NewPromoCode(assigned_partner_id=2552907, campaign_id=1000, credit_policy="ALWAYS", code="LATECOMER", type="LI")
+    )
 
     page = text(editor_client.post(URL, {"batch": batch}))
 
     assert "1 refused, 1 created" in page
     assert "already exists in this campaign" in page
-    assert posts(sandbox) == ["WELCOME10", "BULK1"]
+    assert posts(sandbox) == ["LATECOMER", "LATECOMER", "BULK1"]  # the other person's, then ours
 
 
 def test_no_answer_means_the_outcome_is_unknown_and_it_is_not_resent(editor_client, sandbox):
@@ -267,8 +302,9 @@ def test_it_stops_at_the_rate_limit(editor_client, sandbox):
 
 
 def test_it_refuses_when_the_budget_is_short(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(sandbox, "rate_limit", 22)
-    get_impact_client().get_promo_code(7000151)  # impact.com now says 21 are left; 20 are kept for others
+    monkeypatch.setattr(sandbox, "rate_limit", 24)
+    get_impact_client().get_promo_code(7000151)  # impact.com now says 23 are left; 20 are kept for others
+    # the review's active-code check then reads campaigns 1000 and 1002, leaving 21: 1 can be spent
 
     response = upload(editor_client, HEADER, *GOOD)
 
