@@ -104,19 +104,21 @@ class ImpactClient:
         data = self._cached_get("PromoCodes", params, self.cache_seconds, fresh=fresh, generational=True)
         return Page.from_api(data, "PromoCodes", PromoCode.from_api)
 
-    def iter_promo_codes(self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000) -> Iterator[PromoCode]:
-        """Every code matching `filters`, one upstream page at a time (nothing held but the current page)."""
+    def iter_promo_code_pages(self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000) -> Iterator[Page[PromoCode]]:
+        """Every page matching `filters`, read fresh (never from the cache), one upstream call each, lazily."""
         page_number = 1
         while True:
-            page = Page.from_api(
-                self._request("GET", "PromoCodes", params={**filters.to_params(), "Page": str(page_number), "PageSize": str(page_size)}),
-                "PromoCodes",
-                PromoCode.from_api,
-            )
-            yield from page.items
+            params = {**filters.to_params(), "Page": str(page_number), "PageSize": str(page_size)}
+            page = Page.from_api(self._request("GET", "PromoCodes", params=params), "PromoCodes", PromoCode.from_api)
+            yield page
             if not page.has_next or not page.items:
                 return
             page_number += 1
+
+    def iter_promo_codes(self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000) -> Iterator[PromoCode]:
+        """Every code matching `filters`, one upstream page at a time (nothing held but the current page)."""
+        for page in self.iter_promo_code_pages(filters, page_size):
+            yield from page.items
 
     def get_promo_code(self, promo_code_id: int, *, fresh: bool = False) -> PromoCode:
         data = self._cached_get(f"PromoCodes/{int(promo_code_id)}", {}, self.cache_seconds, fresh=fresh, generational=True)

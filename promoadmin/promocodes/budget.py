@@ -93,8 +93,7 @@ def scan_promo_codes(
     exact. Stops as soon as `enough(matches)` is true, without reading further pages.
     """
     scan = Scan()
-    for number in range(1, max_pages + 1):
-        page = client.list_promo_codes(filters, page=number, page_size=SCAN_PAGE_SIZE, fresh=True)
+    for page in client.iter_promo_code_pages(filters, page_size=SCAN_PAGE_SIZE):
         scan.calls += 1
         scan.total = page.total
         scan.scanned += len(page.items)
@@ -104,5 +103,7 @@ def scan_promo_codes(
         if enough is not None and enough(scan.matches):
             scan.stopped_early = True
             return scan
-    scan.truncated = True
+        if scan.calls == max_pages:
+            scan.truncated = True
+            return scan
     return scan

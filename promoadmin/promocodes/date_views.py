@@ -16,13 +16,14 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
 from .budget import SCAN_PAGE_SIZE, Scan, scan_promo_codes
 from .forms import PromoCodeFilterForm
+from .htmx import wants_fragment
+from .templatetags.promocodes import full_datetime
 
 MAX_PAGES = 5  # at most 5 requests, 5000 codes, per view
 MAX_SHOWN = 500  # rows on the page; the count above the table is always complete
@@ -106,16 +107,12 @@ def describe_upstream(filters: PromoCodeFilters) -> str:
     if filters.code:
         words += f" with the code {filters.code}"
     if filters.start and filters.end:
-        words += f" whose dates overlap {_moment(filters.start)} to {_moment(filters.end)}"
+        words += f" whose dates overlap {full_datetime(filters.start)} to {full_datetime(filters.end)}"
     elif filters.start:
-        words += f" that have not ended by {_moment(filters.start)}"
+        words += f" that have not ended by {full_datetime(filters.start)}"
     elif filters.end:
-        words += f" that had started by {_moment(filters.end)}"
+        words += f" that had started by {full_datetime(filters.end)}"
     return words
-
-
-def _moment(value: datetime) -> str:
-    return date_format(timezone.localtime(value), "M j, Y, H:i T")
 
 
 def view_url(key: str, params: dict[str, str] | None = None) -> str:
@@ -130,8 +127,6 @@ def view_links(params: dict[str, str] | None = None) -> list[dict]:
 
 def promo_code_date_view(request: HttpRequest) -> HttpResponse:
     """`/promo-codes/?view=<key>`: called by promo_code_list when the `view` parameter is present."""
-    from .views import wants_fragment
-
     key = request.GET.get("view", "")
     view = VIEWS.get(key)
     form = PromoCodeFilterForm({name: request.GET.get(name, "") for name in COMBINABLE})

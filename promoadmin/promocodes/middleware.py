@@ -15,6 +15,8 @@ from django_htmx.http import reswap, retarget
 
 from promoadmin.impact.errors import ImpactError, ImpactRateLimited
 
+from .htmx import wants_fragment
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,9 +28,7 @@ class ImpactErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        htmx = getattr(request, "htmx", None)
-        wants_fragment = bool(htmx) and not htmx.history_restore_request
-        if wants_fragment and isinstance(exception, (Http404, PermissionDenied)):
+        if wants_fragment(request) and isinstance(exception, (Http404, PermissionDenied)):
             # A whole 404/403 page swapped into a table row helps nobody: say it in the alert region.
             title, status = ("Not found", 404) if isinstance(exception, Http404) else ("Not allowed", 403)
             error = SimpleNamespace(title=title, message=str(exception) or f"{title}.")
@@ -40,7 +40,7 @@ class ImpactErrorMiddleware:
             "error": exception,
             "retry_url": _retry_url(request),
         }
-        if wants_fragment:
+        if wants_fragment(request):
             response = _alert(request, context, exception.status)
         else:
             response = TemplateResponse(request, "error.html", context, status=exception.status)

@@ -19,7 +19,6 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
@@ -28,6 +27,7 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, NewPromoCode, PromoCode
 
 from .forms import MAX_ID
+from .templatetags.promocodes import full_datetime
 
 SALT = "promoadmin.receipt"
 ACTIONS = {"create": "Created", "expire": "Expired"}
@@ -109,18 +109,12 @@ class Line:
     note: str = ""
 
 
-def _moment(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return date_format(dj_timezone.localtime(value), "M j, Y, H:i T")
-
-
 def _sent_moment(raw: str) -> tuple[str, datetime | None]:
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         return raw, None
-    return _moment(moment), moment
+    return full_datetime(moment), moment
 
 
 def compare_create(sent: dict[str, str], promo: PromoCode | None) -> list[Line]:
@@ -162,7 +156,7 @@ def compare_create(sent: dict[str, str], promo: PromoCode | None) -> list[Line]:
         else:
             # Without a StartDate impact.com picks the start itself; without an EndDate there is none.
             shown, same = empty, (agree(now_moment is None) if key == "EndDate" else None)
-        lines.append(Line(label, shown, _moment(now_moment or None) or ("—" if live else ""), same))
+        lines.append(Line(label, shown, full_datetime(now_moment or None) or ("—" if live else ""), same))
 
     deal = promo.deal if promo else None
     sent_deal = sent.get("DealId", "")
@@ -201,7 +195,7 @@ def promo_code_receipt(request: HttpRequest, promo_code_id: int) -> HttpResponse
     if receipt.action == "create":
         lines += compare_create(receipt.sent, promo)
     elif promo is not None:
-        lines.append(Line("Ends", "not sent: impact.com sets it", _moment(promo.end_date) or "never", None))
+        lines.append(Line("Ends", "not sent: impact.com sets it", full_datetime(promo.end_date) or "never", None))
     context.update(
         receipt=receipt,
         promo=promo,

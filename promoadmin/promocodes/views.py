@@ -35,7 +35,9 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 
 from . import audit, lookups, receipts, safety
+from .date_views import promo_code_date_view
 from .forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
+from .htmx import wants_fragment, wants_fresh_data
 from .middleware import add_retry_after
 from .models import CREATE_PERMISSION, EXPIRE_PERMISSION
 
@@ -45,21 +47,10 @@ PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 
 
-def wants_fragment(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def wants_fresh_data(request: HttpRequest) -> bool:
-    """A hard reload, or the Refresh button, asks past the cache."""
-    return "no-cache" in request.headers.get("Cache-Control", "")
-
-
 @require_GET
 @vary_on_headers("HX-Request", "HX-History-Restore-Request")
 def promo_code_list(request: HttpRequest) -> HttpResponse:
     if "view" in request.GET:  # ?view=ending-soon etc.: computed from dates, see date_views.py
-        from .date_views import promo_code_date_view
-
         return promo_code_date_view(request)
     form = PromoCodeFilterForm(request.GET)
     page_size = _page_size(request)
@@ -242,7 +233,7 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         raise known from err
     # The code as impact.com now has it: for the page, and for the audit line's code and campaign.
     try:
-        promo = get_impact_client().get_promo_code(promo_code_id, fresh=True)
+        promo = client.get_promo_code(promo_code_id, fresh=True)
     except ImpactError:
         promo = None
     audit.log_write(request, "expire", promo, promo_code_id=promo_code_id, outcome="expired")
@@ -252,12 +243,11 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         detail_url = reverse("promocodes:detail", args=[promo_code_id])
         return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
     promo = lookups.with_names(promo)
+    receipt = receipts.receipt_url(request, "expire", promo_code_id, code=promo.code)
     if wants_fragment(request):
         fragment = "summary" if request.htmx.target == "promo-code-summary" else "row"
         template = "promocodes/detail.html#summary" if fragment == "summary" else "promocodes/list.html#row"
-        receipt = receipts.receipt_url(request, "expire", promo_code_id, code=promo.code)
         return TemplateResponse(request, template, {"promo": promo, "just_expired": True, "receipt_url": receipt})
-    receipt = receipts.receipt_url(request, "expire", promo_code_id, code=promo.code)
     messages.success(request, format_html("Expired promo code {}.{}", promo.code, receipts.receipt_link(receipt)))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -455,7 +445,8 @@ def _campaign_filter(form: PromoCodeFilterForm, *, fresh: bool) -> dict:
 
 
 def _create_outcome_unknown(err: ImpactError, new_code) -> str:
-    """After a timeout the code may exist; look before inviting a retry (never retry blindly)."""
+    """impact.com answered the create with a 5xx or garbage: the code may exist anyway, so look before
+    inviting a retry (never retry blindly). Not after a timeout: the request may still land later."""
     try:
         page = get_impact_client().list_promo_codes(
             PromoCodeFilters(campaign_id=new_code.campaign_id, code=new_code.code), page_size=25, fresh=True
