@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from promoadmin.impact.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxApp, serve_sandbox
+from promoadmin.impact.sandbox.seed import to_pacific
 
 TODAY = date(2026, 11, 25)
 SID, TOKEN = DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
@@ -788,8 +789,11 @@ def test_another_today_moves_the_dates_but_not_the_codes():
         timedelta(days=40))
 
 
-def test_today_defaults_to_the_utc_date():
-    assert SandboxApp().today in (datetime.now(UTC).date(), (datetime.now(UTC) - timedelta(minutes=1)).date())
+def test_today_defaults_to_the_pacific_date():
+    # Not the UTC date: from 00:00 to 08:00 UTC the two differ, and seeded "yesterday" must be past.
+    before = to_pacific(datetime.now(UTC)).date()
+    today = SandboxApp().today
+    assert today in (before, to_pacific(datetime.now(UTC)).date())
 
 
 @pytest.fixture

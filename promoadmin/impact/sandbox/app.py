@@ -176,7 +176,9 @@ class SandboxApp:
         self.auth_token = auth_token
         self.latency_ms = latency_ms
         self.rate_limit = rate_limit
-        real_today = datetime.now(UTC).date()
+        # Seeded dates are Pacific, so "today" is the Pacific date: between 00:00 and 08:00 UTC
+        # the UTC date is already tomorrow there, and a code "ended yesterday" would still be running.
+        real_today = to_pacific(datetime.now(UTC)).date()
         self.today = today or real_today
         # The sandbox clock runs at real speed but on `today`'s date, so codes created or expired
         # through the API land among the seeded ones even when tests pin `today`.
