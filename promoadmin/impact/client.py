@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
@@ -258,7 +258,7 @@ class ImpactClient:
             return
         reset_seconds = _header_int(response, "X-RateLimit-Reset")
         self._rate_limit = RateLimit(
-            limit=limit, remaining=remaining, reset_seconds=reset_seconds, seen_at=datetime.now(timezone.utc)
+            limit=limit, remaining=remaining, reset_seconds=reset_seconds, seen_at=datetime.now(UTC)
         )
         if self.cache:
             # Shared so every instance shows (and budgets against) the same number; it is stale after the reset.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
@@ -59,7 +59,7 @@ def _datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _require_mapping(data: Any, what: str) -> dict:
@@ -236,7 +236,7 @@ class PromoCode:
 
     def lifecycle(self, now: datetime | None = None) -> str:
         """What the dates say on top of State: active, scheduled, ended or inactive."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if self.state != "ACTIVE":
             return "inactive"
         if self.start_date and self.start_date > now:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from promoadmin.impact.errors import ImpactError
 from promoadmin.impact.records import NewPromoCode, PromoCode
@@ -24,7 +24,7 @@ def log_write(
     user = request.user
     record = {
         "event": "promo_code_write",
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "user": user.get_username() if user.is_authenticated else None,
         "action": action,
         "promo_code_id": promo_code_id,

@@ -16,6 +16,9 @@ class PromoCodePermissions(models.Model):
             ("expire_promo_code", "Can expire promo codes on impact.com"),
         ]
 
+    def __str__(self) -> str:
+        return "promo code permissions"
+
 
 CREATE_PERMISSION = "promocodes.create_promo_code"
 EXPIRE_PERMISSION = "promocodes.expire_promo_code"

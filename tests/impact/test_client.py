@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import httpx
@@ -333,7 +333,7 @@ def test_records_are_parsed_defensively_from_strings_and_nulls():
     [promo] = page.items
     assert promo.id == 77 and promo.campaign_id == 1000 and promo.assigned_partner_id is None
     assert promo.campaign_name == "" and promo.start_date is None and promo.end_date is None
-    assert promo.created_date == datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
+    assert promo.created_date == datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
     assert promo.deal.id == 3 and promo.deal.discount.amount == Decimal("5")
     assert promo.deal.discount.summary == "€5.00 off"
 
