@@ -34,7 +34,8 @@ Fixed codes that tests and demos can rely on (offsets in days from `today`):
 | 7000157 | SPRINGREADS    | 1002     | TopCashback             | INACTIVE, ended -2; deal 421 FIXED £10.00       |
 | 7000158 | LASTCALL       | 1003     | The Points Guy          | ACTIVE by State but ended (end -1); deal 432    |
 |         |                |          |                         | PERCENT 12.5                                    |
-| 7000159 | VIPPERKS       | 1003     | Wanderlust Weekly       | DealName "VIP partner perks" without a DealId   |
+| 7000159 | VIPPERKS       | 1003     | Wanderlust Weekly       | DealName "VIP partner perks" without a DealId;  |
+|         |                |          |                         | ends +5 (the "Ending within 7 days" view)       |
 | 7000160 | SAVERS20       | 1000     | Saver's Corner          | INACTIVE, ended -90, deactivated partner;       |
 |         |                |          |                         | deal 405 (EXPIRED)                              |
 
@@ -330,7 +331,7 @@ FIXED_PROMO_CODES = [
     (7000156, r"^SUMMER\d{2}$", "RE", "WINNER", 1000, 2553254, 402, None, 30, 120, "ACTIVE"),
     (7000157, "SPRINGREADS", "LI", "ALWAYS", 1002, 2553845, 421, None, -30, -2, "INACTIVE"),
     (7000158, "LASTCALL", "LI", "WINNER", 1003, 2554196, 432, None, -20, -1, "ACTIVE"),
-    (7000159, "VIPPERKS", "LI", "INVOLVED", 1003, 2556221, None, "VIP partner perks", -7, 30, "ACTIVE"),
+    (7000159, "VIPPERKS", "LI", "INVOLVED", 1003, 2556221, None, "VIP partner perks", -7, 5, "ACTIVE"),
     (7000160, "SAVERS20", "LI", "ALWAYS", 1000, 2559901, 405, None, -180, -90, "INACTIVE"),
 ]
 
