@@ -110,3 +110,23 @@ def test_it_expires_a_code_from_its_detail_page(sign_in_as, same_document):
         expect(page.locator("#promo-code-summary [role=status]")).to_be_focused()  # not lost with the button
     page.reload()
     expect(page.locator("#promo-code-summary .badge")).to_have_text("Inactive")
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_without_javascript_expire_shows_the_dry_run_before_sending(sign_in_as, sandbox, screenshot):
+    # No confirm dialog without JavaScript, so the button must not expire at once: it opens the dry
+    # run for this one code (the request, its cost), and only its own button sends the DELETE.
+    page = sign_in_as("editor", "/promo-codes/?code=SHIPFREE")
+    page.locator("#promo-code-7000153").get_by_role("button", name="Expire").click()
+
+    expect(page.get_by_role("heading", name="Expire 1 promo code?")).to_be_visible()
+    expect(page.locator("#bulk-row-7000153")).to_contain_text("DELETE /Advertisers/IRsandbox0000000001/PromoCodes/7000153")
+    assert not [r for r in sandbox.requests if r.method == "DELETE"]
+    screenshot(page, "expire-without-javascript")
+
+    page.get_by_role("button", name="Expire 1 code").click()
+
+    expect(page.locator("#bulk-row-7000153")).to_contain_text("Expired")
+    assert [r.path for r in sandbox.requests if r.method == "DELETE"] == [
+        "/Advertisers/IRsandbox0000000001/PromoCodes/7000153"
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import page_text, upstream_requests
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -88,8 +89,21 @@ def test_an_inactive_code_has_no_expire_button(editor_client):
 def test_an_active_code_has_an_expire_button_for_an_editor(editor_client):
     body = editor_client.get(detail_url(7000151)).content.decode()
 
-    assert 'action="/promo-codes/7000151/expire/"' in body
+    assert 'hx-post="/promo-codes/7000151/expire/"' in body  # with htmx: confirm, then expire
     assert "Expire code" in body
+
+
+def test_without_javascript_expire_leads_to_the_dry_run_first(editor_client, sandbox):
+    body = editor_client.get(detail_url(7000151)).content.decode()
+    form = re.search(r'<form method="get" action="([^"]+)"[^>]*hx-post="/promo-codes/7000151/expire/".*?</form>', body, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]+)">', form.group(0)))
+
+    dry_run = editor_client.get(form.group(1), fields)
+
+    assert dry_run.status_code == 200
+    assert "DELETE /Advertisers/IRsandbox0000000001/PromoCodes/7000151" in page_text(dry_run)
+    assert "Nothing has been sent yet" in page_text(dry_run)
+    assert upstream_requests(sandbox, "DELETE") == []
 
 
 def test_an_unknown_id_is_a_404_page(editor_client, sandbox):

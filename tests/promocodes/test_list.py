@@ -215,7 +215,10 @@ def test_an_editor_gets_an_expire_button_on_active_rows_only(editor_client):
     body = editor_client.get(LIST_URL, {"code": "WELCOME10"}).content.decode()
     active = row(body, 7000151)
 
-    assert 'action="/promo-codes/7000151/expire/"' in active
+    assert 'hx-post="/promo-codes/7000151/expire/"' in active
+    # Without JavaScript the button opens the dry run for this one code instead of expiring at once.
+    assert '<form method="get" action="/promo-codes/bulk-expire/"' in active
+    assert '<input type="hidden" name="id" value="7000151">' in active
     assert "Expire</button>" in active
     assert "Expire</button>" not in inactive
     assert "Inactive" in inactive

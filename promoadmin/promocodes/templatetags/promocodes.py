@@ -136,7 +136,7 @@ def promo_code_row(context, promo: PromoCode) -> str:
         credit_label=credit_policy_label(promo.credit_policy),
         deal_cell=_deal_cell(promo.deal),
         expired_note=_expired_note(context),
-        expire_form=_expire_form(context, promo) if promo.is_active and can_expire else "",
+        expire_form=_expire_form(promo) if promo.is_active and can_expire else "",
     )
 
 
@@ -178,14 +178,15 @@ def _expired_note(context) -> str:
     return format_html('<span class="done" role="status">Expired</span>{}', receipt)
 
 
-def _expire_form(context, promo: PromoCode) -> str:
-    expire_url = reverse("promocodes:expire", args=[promo.id])
+def _expire_form(promo: PromoCode) -> str:
+    # With htmx: a confirm dialog, then the POST (CSRF from <body hx-headers>). Without JavaScript
+    # the form is a GET to the bulk-expire dry run for this one code, which shows the request and
+    # its cost before anything is sent.
     return format_html(
-        '<form method="post" action="{}" class="inline" hx-post="{}" hx-target="closest tr" '
+        '<form method="get" action="{}" class="inline" hx-post="{}" hx-target="closest tr" '
         'hx-swap="outerHTML" hx-confirm="Expire {}? Shoppers will no longer be able to use it, and '
         'this cannot be undone." hx-disabled-elt="find button">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<input type="hidden" name="next" value="{}">'
+        '<input type="hidden" name="id" value="{}">'
         '<button type="submit" class="secondary small">Expire</button></form>',
-        expire_url, expire_url, promo.code, context.get("csrf_token", ""), context["request"].get_full_path(),
+        reverse("promocodes:bulk_expire"), reverse("promocodes:expire", args=[promo.id]), promo.code, promo.id,
     )
