@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--token", default=DEFAULT_AUTH_TOKEN, help="auth token to accept")
         parser.add_argument("--rate-limit", type=int, default=1000, help="requests allowed per hour")
         parser.add_argument("--today", type=date.fromisoformat, default=None,
-                            help="YYYY-MM-DD the demo data is laid out around (default: today, UTC)")
+                            help="YYYY-MM-DD the demo data is laid out around (default: today in California, where the demo dates are)")
 
     def handle(self, *args, **options):
         app = SandboxApp(options["sid"], options["token"], today=options["today"],
