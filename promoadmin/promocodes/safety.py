@@ -7,7 +7,8 @@ wrong. Before a create (and for a preview) promoadmin therefore:
   only when the campaign has more than 1000 active codes) and stops on a duplicate: the same code,
   or for exact codes the same letters in another case (exact codes ignore case at checkout);
 - on that same page, finds overlaps: a new regex that also matches active exact codes, or a new
-  exact code that an active regex already matches. A warning the user may confirm, not a block;
+  exact code that an active regex already matches. A warning the user may confirm, not a block.
+  `find_overlaps` decides this for the create form and for bulk create alike;
 - lets a form be submitted once (`claim_form_token`): a double click, a second tab or a resubmit
   after Back gets a message pointing at what the first submission did, and sends nothing;
 - explains the risky choices in plain words (`risk_notes`) and tests regex patterns on sample codes
@@ -23,7 +24,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
@@ -45,6 +47,8 @@ MAX_SAMPLES = 20
 MAX_SAMPLE_LENGTH = 100
 TESTER_TIMEOUT = 1.0
 OVERLAP_TIMEOUT = 2.0
+MATCH_PAIRS_PER_CALL = 100_000  # pattern-text pairs per regex_check run: about 0.1 s of matching
+OVERLAP_RETRY_SECONDS = 4.0  # bulk create: time to find which of a slow batch's patterns are slow
 
 
 # --- one submission per form -------------------------------------------------------------------
@@ -136,12 +140,21 @@ def remember_unknown(token: str) -> None:
 
 @dataclass(frozen=True)
 class Overlap:
-    promo: PromoCode
+    promo: PromoCode | NewPromoCode  # an active code, or (bulk create) another row of the same file
     example: str  # a code both would accept
 
     @property
     def regex_is_new(self) -> bool:
-        return not self.promo.is_regex
+        return self.promo.type != "RE"
+
+
+@dataclass(frozen=True)
+class Overlaps:
+    """What `find_overlaps` found for one new code."""
+
+    overlaps: tuple[Overlap, ...] = ()
+    pattern_too_slow: bool = False  # the new code is a regex that took too long to test
+    unchecked: tuple[PromoCode | NewPromoCode, ...] = ()  # other regexes that took too long to test
 
 
 @dataclass(frozen=True)
@@ -228,40 +241,117 @@ def _case_variants(code: str) -> list[str]:
     return list(dict.fromkeys([code, code.upper(), code.lower()]))
 
 
-def _runs_at_the_same_time(new_code: NewPromoCode, promo: PromoCode, now: datetime) -> bool:
-    new_start, new_end = new_code.start_date or now, new_code.end_date
-    starts_before_new_ends = new_end is None or promo.start_date is None or promo.start_date <= new_end
-    ends_after_new_starts = promo.end_date is None or promo.end_date >= new_start
-    return starts_before_new_ends and ends_after_new_starts
+def _window(code: PromoCode | NewPromoCode, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """When a code accepts orders: a new code without a start date starts now, an existing one has started."""
+    if isinstance(code, NewPromoCode):
+        return code.start_date or now, code.end_date
+    return code.start_date, code.end_date
+
+
+def _meet(first: tuple[datetime | None, datetime | None], second: tuple[datetime | None, datetime | None]) -> bool:
+    """Whether two windows (start, end; None is open-ended) share a moment."""
+    (first_start, first_end), (second_start, second_end) = first, second
+    return (first_end is None or second_start is None or second_start <= first_end) and (
+        second_end is None or first_start is None or first_start <= second_end
+    )
+
+
+def find_overlaps(
+    new_codes: Sequence[NewPromoCode],
+    others: Mapping[int, Sequence[PromoCode | NewPromoCode]],
+    *,
+    now: datetime | None = None,
+    retry_seconds: float = 0.0,
+) -> list[Overlaps]:
+    """For each new code, the codes of its campaign that would accept the same code at the same time.
+
+    An overlap is a regex and an exact code of the same campaign whose dates meet, where the regex
+    accepts the exact code as stored, upper- or lower-cased (exact codes ignore case at checkout).
+    Two exact codes are a duplicate, not an overlap (`find_duplicate`); two regexes are not compared.
+    `others` maps a campaign id to the codes a new code of that campaign is compared with: its
+    active codes, and for a file also the file's other rows.
+
+    The patterns run in regex_check's time-limited child process, batched: every pattern once,
+    against every text it has to be tried on, in as few `regex_check.match` calls as
+    MATCH_PAIRS_PER_CALL allows (one for any ordinary file). When a call takes too long, its patterns
+    count as too slow to test; with `retry_seconds`, each of them is first tried again alone, for
+    at most that many seconds in all, so that one slow pattern does not leave the others unchecked.
+    """
+    now = now or datetime.now(UTC)
+    by_kind: dict[tuple[int, bool], list] = {}  # (campaign, is regex) -> [(code, window, its texts)]
+    for campaign_id, codes in others.items():
+        for other in codes:
+            texts = {} if other.type == "RE" else dict.fromkeys(_case_variants(other.code))
+            by_kind.setdefault((campaign_id, other.type == "RE"), []).append((other, _window(other, now), texts))
+    wanted: dict[str, dict[str, None]] = {}  # pattern -> the texts to try it on, in order, once each
+    pairs: list[list[tuple]] = []
+    for new_code in new_codes:
+        new_is_regex, window = new_code.type == "RE", _window(new_code, now)
+        new_texts = {} if new_is_regex else dict.fromkeys(_case_variants(new_code.code))
+        found = []
+        for other, other_window, other_texts in by_kind.get((new_code.campaign_id, not new_is_regex), ()):
+            if _meet(window, other_window):
+                pattern, texts = (new_code.code, other_texts) if new_is_regex else (other.code, new_texts)
+                wanted.setdefault(pattern, {}).update(texts)
+                found.append((other, pattern, texts))
+        pairs.append(found)
+    accepted, untested = _match_all(wanted, retry_seconds)
+    results = []
+    for new_code, found in zip(new_codes, pairs, strict=True):
+        if new_code.type == "RE" and new_code.code in untested:
+            results.append(Overlaps(pattern_too_slow=True))
+            continue
+        overlaps, unchecked = [], []
+        for other, pattern, texts in found:
+            if pattern in untested:
+                unchecked.append(other)
+            elif accepted[pattern]:
+                example = next((text for text in texts if text in accepted[pattern]), None)
+                if example is not None:
+                    overlaps.append(Overlap(other, example))
+        results.append(Overlaps(tuple(overlaps), unchecked=tuple(unchecked)))
+    return results
+
+
+def _match_all(wanted: dict[str, dict[str, None]], retry_seconds: float) -> tuple[dict[str, set[str]], set[str]]:
+    """Run each pattern on its texts: (the texts each pattern accepts, the patterns that could not be tested)."""
+    batches: list[list[tuple[str, list[str]]]] = [[]]
+    size = 0
+    for pattern, texts in wanted.items():
+        if batches[-1] and size + len(texts) > MATCH_PAIRS_PER_CALL:
+            batches.append([])
+            size = 0
+        batches[-1].append((pattern, list(texts)))
+        size += len(texts)
+    accepted: dict[str, set[str]] = {}
+    untested: set[str] = set()
+    retry_until = None
+    for jobs in batches:
+        try:
+            outcomes = regex_check.match(jobs, timeout=OVERLAP_TIMEOUT)
+        except regex_check.RegexTimeout:
+            if len(jobs) == 1 or not retry_seconds:
+                untested.update(pattern for pattern, _ in jobs)
+                continue
+            retry_until = retry_until or time.monotonic() + retry_seconds
+            outcomes = []
+            for job in jobs:
+                left = min(OVERLAP_TIMEOUT, retry_until - time.monotonic())
+                try:
+                    outcomes += regex_check.match([job], timeout=left) if left > 0 else [None]
+                except regex_check.RegexTimeout:
+                    outcomes.append(None)
+        for (pattern, texts), outcome in zip(jobs, outcomes, strict=True):
+            if outcome is None:
+                untested.add(pattern)
+            else:  # a pattern Python's re cannot read (outcome.error) accepts nothing here
+                accepted[pattern] = {text for text, matched in zip(texts, outcome.full, strict=False) if matched}
+    return accepted, untested
 
 
 def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime) -> ConflictCheck:
-    new_code = check.new_code
-    candidates = [promo for promo in active if _runs_at_the_same_time(new_code, promo, now)]
-    if new_code.type == "RE":
-        exact = [promo for promo in candidates if not promo.is_regex]
-        texts = [(promo, variant) for promo in exact for variant in _case_variants(promo.code)]
-        try:
-            [outcome] = regex_check.match([(new_code.code, [text for _, text in texts])], timeout=OVERLAP_TIMEOUT)
-        except regex_check.RegexTimeout:
-            return _replace(check, pattern_too_slow=True)
-        found: dict[int, Overlap] = {}
-        for (promo, text), matched in zip(texts, outcome.full, strict=True):
-            if matched and promo.id not in found:
-                found[promo.id] = Overlap(promo, text)
-        return _replace(check, overlaps=tuple(found.values()))
-    patterns = [promo for promo in candidates if promo.is_regex]
-    variants = _case_variants(new_code.code)
-    try:
-        outcomes = regex_check.match([(promo.code, variants) for promo in patterns], timeout=OVERLAP_TIMEOUT)
-    except regex_check.RegexTimeout:
-        return _replace(check, unchecked=tuple(patterns))
-    overlaps = tuple(
-        Overlap(promo, next(text for text, matched in zip(variants, outcome.full, strict=True) if matched))
-        for promo, outcome in zip(patterns, outcomes, strict=True)
-        if any(outcome.full)
-    )
-    return _replace(check, overlaps=overlaps)
+    [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now)
+    return _replace(check, overlaps=found.overlaps, pattern_too_slow=found.pattern_too_slow, unchecked=found.unchecked)
 
 
 def _replace(record, **changes):
