@@ -22,6 +22,7 @@ case-sensitively unless it says `(?i)`. See regex_check.py.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import secrets
 import time
@@ -241,19 +242,11 @@ def _case_variants(code: str) -> list[str]:
     return list(dict.fromkeys([code, code.upper(), code.lower()]))
 
 
-def _window(code: PromoCode | NewPromoCode, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """When a code accepts orders: a new code without a start date starts now, an existing one has started."""
-    if isinstance(code, NewPromoCode):
-        return code.start_date or now, code.end_date
-    return code.start_date, code.end_date
-
-
-def _meet(first: tuple[datetime | None, datetime | None], second: tuple[datetime | None, datetime | None]) -> bool:
-    """Whether two windows (start, end; None is open-ended) share a moment."""
-    (first_start, first_end), (second_start, second_end) = first, second
-    return (first_end is None or second_start is None or second_start <= first_end) and (
-        second_end is None or first_start is None or first_start <= second_end
-    )
+def _window(code: PromoCode | NewPromoCode, now: datetime) -> tuple[float, float]:
+    """When a code accepts orders, as timestamps (open ends are infinite): a new code without a
+    start date starts now, an existing one has started."""
+    start = code.start_date or (now if isinstance(code, NewPromoCode) else None)
+    return (start.timestamp() if start else -math.inf, code.end_date.timestamp() if code.end_date else math.inf)
 
 
 def find_overlaps(
@@ -290,7 +283,7 @@ def find_overlaps(
         new_texts = {} if new_is_regex else dict.fromkeys(_case_variants(new_code.code))
         found = []
         for other, other_window, other_texts in by_kind.get((new_code.campaign_id, not new_is_regex), ()):
-            if _meet(window, other_window):
+            if window[0] <= other_window[1] and other_window[0] <= window[1]:  # they share a moment
                 pattern, texts = (new_code.code, other_texts) if new_is_regex else (other.code, new_texts)
                 wanted.setdefault(pattern, {}).update(texts)
                 found.append((other, pattern, texts))
