@@ -10,6 +10,12 @@ The file is read in memory (at most MAX_BYTES, MAX_ROWS rows) and never stored: 
 are handled by `MemoryOnlyUploadHandler`, never written to a temporary file. The checked rows travel
 to the next step signed (`django.core.signing`) in the page, not on disk.
 
+The review also warns, row by row, about overlaps (a regex and an exact code of the same campaign,
+running at the same time, that accept the same code: safety.find_overlaps decides, for the file's
+rows against the campaign's active codes and against each other). Overlaps do not make the file
+invalid, but while any row has such a warning nothing is sent without `confirm_overlap`: the signed
+batch and row tokens say so, and both create paths check it.
+
 Each row is sent at most once: impact.com has no idempotency keys, so before sending, a row claims
 its marker in Django's cache (`cache.add`, atomic); a second attempt, say a resubmitted form, finds
 the marker and sends nothing. With a shared cache (Redis) this holds across processes.
@@ -47,7 +53,7 @@ from promoadmin.impact.errors import (
     ImpactValidationError,
 )
 from promoadmin.impact.factory import get_impact_client
-from promoadmin.impact.records import NewPromoCode
+from promoadmin.impact.records import NewPromoCode, PromoCode
 
 from . import audit, receipts, safety
 from .budget import check_budget
@@ -73,6 +79,10 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("campaign_id", "assigned_partner_id", "code")
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
+UNCONFIRMED = (
+    "Not sent: rows of this review overlap other codes, and the box “Create them anyway” was not ticked. "
+    "Nothing is sent until it is."
+)
 
 
 def _require_permission(request: HttpRequest) -> None:
@@ -126,6 +136,8 @@ class Row:
     values: dict[str, str]  # as used: the file's cells, with defaults for empty ones
     errors: list[str] = field(default_factory=list)
     new_code: NewPromoCode | None = None
+    warnings: list[str] = field(default_factory=list)  # overlaps: safe HTML, the file stays valid
+    overlaps: bool = False  # a warning is an overlap found (not only a regex that could not be checked)
 
     @property
     def ok(self) -> bool:
@@ -257,19 +269,21 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
     return _review(request, context, rows, upload.name)
 
 
-def _check_existing(rows: list[Row]) -> tuple[int, bool]:
+def _check_existing(rows: list[Row]) -> tuple[int, bool, dict[int, list[PromoCode]]]:
     """Stop rows whose code is already active in its campaign, as a single create does.
 
     One list call per campaign in the file (not per row), so a 500-row file costs what its campaigns
     cost. Returns (calls made, whether every row was checked: a campaign with more than 1000 active
-    codes is checked against the first 1000, and impact.com's own refusal covers the rest).
+    codes is checked against the first 1000, and impact.com's own refusal covers the rest; the active
+    codes read, by campaign, which the overlap check reuses).
     """
     campaigns = sorted({row.new_code.campaign_id for row in rows if row.new_code})
     complete = True
+    active_by_campaign = {}
     for campaign_id in campaigns:
         page = safety.active_codes(campaign_id)
         complete = complete and not page.has_next
-        active = [promo for promo in page.items if promo.is_active]
+        active = active_by_campaign[campaign_id] = [promo for promo in page.items if promo.is_active]
         for row in rows:
             if row.new_code and row.new_code.campaign_id == campaign_id:
                 existing = safety.find_duplicate(row.new_code, active)
@@ -279,15 +293,66 @@ def _check_existing(rows: list[Row]) -> tuple[int, bool]:
                         "impact.com would refuse it."
                     )
                     row.new_code = None
-    return len(campaigns), complete
+    return len(campaigns), complete, active_by_campaign
+
+
+def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCode]]) -> None:
+    """Warn on each row that overlaps an active code of its campaign or another row of the file.
+
+    No API call: the active codes are the ones `_check_existing` read. Every pattern of the file and
+    of the campaigns runs in one regex_check call for an ordinary file (see safety.find_overlaps).
+    """
+    checked = [(index, row) for index, row in enumerate(rows) if row.new_code]
+    others: dict[int, list] = {campaign_id: list(active) for campaign_id, active in active_by_campaign.items()}
+    for _, row in checked:
+        others.setdefault(row.new_code.campaign_id, []).append(row.new_code)
+    in_file = {id(row.new_code): (index, row) for index, row in checked}
+    found = safety.find_overlaps(
+        [row.new_code for _, row in checked], others, retry_seconds=safety.OVERLAP_RETRY_SECONDS
+    )
+    for (_, row), result in zip(checked, found, strict=True):
+        if result.pattern_too_slow:
+            row.warnings.append(
+                "This pattern could not be checked for overlaps: it took too long to test (it may backtrack "
+                "badly, as (a+)+ does)."
+            )
+        for overlap in result.overlaps:
+            row.warnings.append(format_html(
+                "Overlaps {}: both accept <span class=\"code\">{}</span>.", _other_code(overlap.promo, in_file),
+                overlap.example,
+            ))
+        for other in result.unchecked:
+            row.warnings.append(format_html(
+                "Could not be checked against {}: it took too long to test.", _other_code(other, in_file)
+            ))
+        row.overlaps = bool(result.overlaps)
+
+
+def _other_code(other, in_file: dict) -> str:
+    """The other code of an overlap: an active code links to its page, a row of the file to its line."""
+    kind = "regex" if other.type == "RE" else "exact"
+    if id(other) in in_file:
+        index, row = in_file[id(other)]
+        return format_html(
+            'the {} code <span class="code">{}</span> on <a href="#bulk-row-{}">line {}</a> of this file',
+            kind, other.code, index, row.line,
+        )
+    return format_html(
+        'the active {} code <a href="{}" class="code">{}</a> (id {})',
+        kind, reverse("promocodes:detail", args=[other.id]), other.code, other.id,
+    )
 
 
 def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str) -> HttpResponse:
     client = get_impact_client()
     # Asking impact.com is only worth its budget once the file is right locally.
     locally_valid = all(row.ok for row in rows)
-    context["check_calls"], context["check_complete"] = _check_existing(rows) if locally_valid else (0, True)
+    context["check_calls"], context["check_complete"], active = _check_existing(rows) if locally_valid else (0, True, {})
+    if locally_valid:
+        _check_overlaps(rows, active)
     valid = all(row.ok for row in rows)
+    warned = sum(1 for row in rows if row.ok and row.warnings)
+    confirm = {"c": 1} if valid and warned else {}  # in the signed tokens: creating needs confirm_overlap
     budget = check_budget(client, len(rows))
     nonce = secrets.token_urlsafe(12)
     user = request.user.get_username()
@@ -295,17 +360,24 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
     for index, row in enumerate(rows):
         item = {"index": index, "row": row, "form": row.new_code.to_form() if row.new_code else {}}
         if valid:
-            item["token"] = signing.dumps({"u": user, "n": nonce, "i": index, "l": row.line, "v": row.values}, salt=SALT, compress=True)
+            item["token"] = signing.dumps(
+                {"u": user, "n": nonce, "i": index, "l": row.line, "v": row.values, **confirm}, salt=SALT, compress=True
+            )
         items.append(item)
     context.update(
         file_name=file_name[:100],
         items=items,
         valid=valid,
         invalid_count=sum(1 for row in rows if not row.ok),
+        warned_count=warned,
+        overlap_count=sum(1 for row in rows if row.ok and row.overlaps),
+        unchecked_count=sum(1 for row in rows if row.ok and row.warnings and not row.overlaps),
+        needs_confirmation=bool(confirm),
         budget=budget,
         can_run=valid and budget.ok,
         request_line=format_html("POST\u00a0/Advertisers/{}/<wbr>PromoCodes", client.account_sid),
-        batch=signing.dumps({"u": user, "n": nonce, "rows": [[row.line, row.values] for row in rows]}, salt=SALT, compress=True)
+        batch=signing.dumps({"u": user, "n": nonce, "rows": [[row.line, row.values] for row in rows], **confirm},
+                            salt=SALT, compress=True)
         if valid else "",
     )
     return TemplateResponse(request, "promocodes/bulk_create.html", context, status=200 if valid else 422)
@@ -393,6 +465,11 @@ def _load(token: str, user: str) -> dict:
     return payload
 
 
+def _confirmed(request: HttpRequest, payload: dict) -> bool:
+    """A review with overlap warnings sends nothing until the user ticked the confirmation."""
+    return not payload.get("c") or request.POST.get("confirm_overlap") in ("on", "1", "true")
+
+
 def _run(request: HttpRequest) -> HttpResponse:
     """Every row in one request (the path without JavaScript), stopping when the budget runs out."""
     user = request.user.get_username()
@@ -403,6 +480,8 @@ def _run(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": str(err)}, status=400)
     except (KeyError, TypeError, ValueError):
         return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": "This review is not one promoadmin made."}, status=400)
+    if not _confirmed(request, payload):
+        return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": UNCONFIRMED, "unconfirmed": True}, status=422)
     client = get_impact_client()
     budget = check_budget(client, len(rows))
     if not budget.ok:
@@ -435,5 +514,8 @@ def promo_code_bulk_create_row(request: HttpRequest) -> HttpResponse:
     except (KeyError, TypeError, ValueError):
         outcome = Outcome(0, 0, "", "not-sent", "This row is not one promoadmin checked.", stop=True)
         return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=400)
+    if not _confirmed(request, payload):
+        outcome = Outcome(index, line, str(values.get("code", "")), "not-sent", UNCONFIRMED, stop=True)
+        return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=422)
     outcome = create_one(request, get_impact_client(), nonce, index, line, values)
     return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome})

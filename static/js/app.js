@@ -264,6 +264,9 @@
     var progress = document.getElementById(form.dataset.progress);
     var rows = Array.prototype.slice.call(tbody.querySelectorAll("tr[data-bulk-url]"));
     var batch = form.querySelector("input[name=batch]");
+    // Overlap warnings: the server sends nothing unless each request says the box was ticked.
+    var confirmBox = form.querySelector("input[name=confirm_overlap]");
+    var confirmed = confirmBox && confirmBox.checked ? confirmBox.value : "";
     var submit = form.querySelector("button[type=submit]");
     var stop = form.querySelector(".js-bulk-stop");
     var cancel = form.querySelector(".js-bulk-cancel");
@@ -273,6 +276,7 @@
     var done = 0;
 
     submit.disabled = true;
+    if (confirmBox) confirmBox.disabled = true;
     if (cancel) cancel.hidden = true;
     document.querySelectorAll(".js-not-sent").forEach(function (note) { note.hidden = true; });
     if (stop) {
@@ -305,6 +309,7 @@
       cell.dataset.outcome = "sending";
       cell.textContent = "Sending…";
       var values = row.dataset.bulkToken ? { row_token: row.dataset.bulkToken } : { batch: batch.value };
+      if (confirmed) values.confirm_overlap = confirmed;
       var after = function () {
         done += 1;
         bar.value = done;
@@ -328,6 +333,12 @@
     var form = event.target.closest && event.target.closest("form.js-bulk-run");
     if (!form || !window.htmx) return;  // without htmx the form posts and the server runs the batch
     event.preventDefault();
+    var confirmBox = form.querySelector("input[name=confirm_overlap]");
+    if (confirmBox && !confirmBox.checked) {  // `required` normally stops the submit before this
+      confirmBox.reportValidity();
+      confirmBox.focus();
+      return;
+    }
     runBatch(form);
   });
 })();

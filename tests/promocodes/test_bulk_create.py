@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from helpers import page_text as text
 from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
-from promoadmin.promocodes import bulk_create
+from promoadmin.promocodes import bulk_create, regex_check, safety
 
 URL = "/promo-codes/bulk-create/"
 ROW_URL = "/promo-codes/bulk-create/row/"
 HEADER = "campaign_id,assigned_partner_id,code,type,credit_policy,start_date,end_date,deal_id,deal_name"
+WELCOME10, SUMMER_RE = 7000151, 7000156  # seeded: exact WELCOME10 (no end), regex ^SUMMER\d{2}$ (+30 to +120 days)
 GOOD = [
     "1000,2552842,BULK1,LI,ALWAYS,2030-03-01,2030-03-31,,",
     "1000,2552907,BULK2,LI,INVOLVED,,,401,",
@@ -333,6 +337,191 @@ def test_an_old_review_sends_nothing(editor_client, sandbox, monkeypatch):
     assert response.status_code == 400
     assert "more than an hour old" in text(response)
     assert upstream_requests(sandbox, "POST") == []
+
+
+# --- overlaps: warnings from the same read, confirmed before anything is sent -------------------
+
+
+def day(offset: int) -> str:
+    return (timezone.localdate() + timedelta(days=offset)).isoformat()
+
+
+def warnings_of(response) -> list[str]:
+    """Every row warning on the page, in order, as text."""
+    lists = re.findall(r'<ul class="row-warnings"[^>]*>(.*?)</ul>', response.content.decode())
+    return [unescape(re.sub(r"<[^>]+>", "", item)) for items in lists for item in re.findall(r"<li>(.*?)</li>", items)]
+
+
+def count_regex_runs(monkeypatch) -> list:
+    """regex_check.match, spied on: the list grows by one per call (each call forks a process)."""
+    runs = []
+    real = regex_check.match
+
+    def spy(jobs, *args, **kwargs):
+        runs.append(jobs)
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(regex_check, "match", spy)
+    return runs
+
+
+def test_an_exact_code_an_active_regex_accepts_is_a_warning_on_its_row(editor_client, sandbox):
+    response = upload(editor_client, HEADER, f"1000,2552842,summer42,LI,,{day(40)},{day(50)},,", GOOD[1])
+
+    assert response.status_code == 200  # a warning, not an error: the file stays valid
+    body = unescape(response.content.decode())
+    assert rf'Overlaps the active regex code <a href="/promo-codes/{SUMMER_RE}/" class="code">^SUMMER\d{{2}}$</a> (id {SUMMER_RE}): both accept <span class="code">SUMMER42</span>.' in body
+    assert warnings_of(response) == [rf"Overlaps the active regex code ^SUMMER\d{{2}}$ (id {SUMMER_RE}): both accept SUMMER42."]
+    assert re.search(r'<tr id="bulk-row-0"[^>]* class="warned">', body)
+    assert not re.search(r'<tr id="bulk-row-1"[^>]* class="warned">', body)
+    page = text(response)
+    assert "1 row overlaps other codes of its campaign, marked below." in page
+    assert "Create them anyway: I have checked the 1 row marked with a warning" in page
+    assert len(upstream_requests(sandbox, "GET")) == 1  # the duplicate check's read, nothing more
+    assert upstream_requests(sandbox, "POST") == []
+
+
+def test_a_regex_row_that_accepts_an_active_exact_code_names_it(editor_client, sandbox):
+    response = upload(editor_client, HEADER, "1000,2553254,^welcome\\d+$,RE,,,,,")
+
+    assert response.status_code == 200
+    assert f'<a href="/promo-codes/{WELCOME10}/" class="code">WELCOME10</a> (id {WELCOME10})' in response.content.decode()
+    # Exact codes ignore case at checkout: the lower-case pattern still takes a shopper's "welcome10".
+    assert warnings_of(response) == [f"Overlaps the active exact code WELCOME10 (id {WELCOME10}): both accept welcome10."]
+
+
+def test_rows_of_the_same_file_that_overlap_warn_each_other(editor_client, sandbox):
+    response = upload(
+        editor_client,
+        HEADER,
+        "1001,2553399,FILE7,LI,,,,,",
+        "1001,2553399,^FILE\\d$,RE,,,,,",
+        "1002,2553471,FILE8,LI,,,,,",  # another campaign: no overlap with the pattern
+    )
+
+    assert response.status_code == 200
+    assert warnings_of(response) == [
+        "Overlaps the regex code ^FILE\\d$ on line 3 of this file: both accept FILE7.",
+        "Overlaps the exact code FILE7 on line 2 of this file: both accept FILE7.",
+    ]
+    body = response.content.decode()
+    assert '<a href="#bulk-row-1">line 3</a>' in body and '<a href="#bulk-row-0">line 2</a>' in body
+    assert "2 rows overlap other codes of their campaign" in text(response)
+
+
+def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, sandbox):
+    # ^SUMMER\d{2}$ starts in 30 days; these rows end before it starts, or start after the other row ends.
+    response = upload(
+        editor_client,
+        HEADER,
+        f"1000,2552842,SUMMER42,LI,,,{day(10)},,",
+        f"1001,2553399,LATER7,LI,,{day(20)},{day(30)},,",
+        f"1001,2553399,^LATER\\d$,RE,,{day(5)},{day(10)},,",
+    )
+
+    assert response.status_code == 200
+    assert warnings_of(response) == []
+    assert "confirm_overlap" not in response.content.decode()
+
+
+def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sandbox, monkeypatch):
+    runs = count_regex_runs(monkeypatch)
+    rows = [f"{1000 + i % 4},2552907,CODE{i}X,LI,,,,," if i % 10 else f"{1000 + i % 4},2552907,^CODE{i}-[A-Z]{{2}}$,RE,,,,,"
+            for i in range(bulk_create.MAX_ROWS - 2)]
+    rows += ["1000,2552842,summer42,LI,,,,,", "1001,2553399,^CODE1\\dX$,RE,,,,,"]  # CODE13X, CODE17X: campaign 1001
+
+    started = time.monotonic()
+    response = upload(editor_client, HEADER, *rows)
+
+    assert response.status_code == 200
+    assert time.monotonic() - started < 10  # about half a second here; generous for slow CI machines
+    assert len(runs) == 1  # every pattern of the file and of its campaigns, in one time-limited process
+    reads = upstream_requests(sandbox, "GET")
+    assert sorted(r.query["CampaignId"][0] for r in reads) == ["1000", "1001", "1002", "1003"]
+    assert len(sandbox.requests) == 4
+    assert warnings_of(response) == [  # lines are 2 + the row's index
+        "Overlaps the regex code ^CODE1\\dX$ on line 501 of this file: both accept CODE13X.",
+        "Overlaps the regex code ^CODE1\\dX$ on line 501 of this file: both accept CODE17X.",
+        rf"Overlaps the active regex code ^SUMMER\d{{2}}$ (id {SUMMER_RE}): both accept SUMMER42.",
+        "Overlaps the exact code CODE13X on line 15 of this file: both accept CODE13X.",
+        "Overlaps the exact code CODE17X on line 19 of this file: both accept CODE17X.",
+    ]
+
+
+def test_a_regex_too_slow_to_test_is_a_warning_naming_it(editor_client, sandbox, monkeypatch):
+    monkeypatch.setattr(safety, "OVERLAP_TIMEOUT", 0.5)
+    monkeypatch.setattr(safety, "OVERLAP_RETRY_SECONDS", 5.0)  # room for a busy machine; about 0.6 s are used
+    started = time.monotonic()
+
+    response = upload(
+        editor_client,
+        HEADER,
+        "1000,2552842," + "A" * 40 + "B,LI,,,,,",
+        "1000,2552842,^(A+)+$,RE,,,,,",  # exponential on AAAA…AB
+        "1000,2552842,summer42,LI,,,,,",
+    )
+
+    assert time.monotonic() - started < 10  # the batch (0.5 s), then each pattern alone: the slow one 0.5 s
+    assert response.status_code == 200
+    assert warnings_of(response) == [
+        "Could not be checked against the regex code ^(A+)+$ on line 3 of this file: it took too long to test.",
+        "This pattern could not be checked for overlaps: it took too long to test (it may backtrack badly, as (a+)+ does).",
+        rf"Overlaps the active regex code ^SUMMER\d{{2}}$ (id {SUMMER_RE}): both accept SUMMER42.",  # still found
+        "Could not be checked against the regex code ^(A+)+$ on line 3 of this file: it took too long to test.",
+    ]
+    page = text(response)
+    assert "1 row overlaps other codes of its campaign, and 2 rows were not fully checked, marked below." in page
+    assert "Create them anyway: I have checked the 3 rows marked with a warning" in page
+
+
+def test_with_overlaps_the_plain_post_sends_nothing_until_confirmed(editor_client, sandbox):
+    review = upload(editor_client, HEADER, GOOD[0], "1000,2553254,^WELCOME\\d+$,RE,,,,,")
+    assert 'name="confirm_overlap"' in review.content.decode()
+    batch = batch_of(review)
+
+    refused = editor_client.post(URL, {"batch": batch})
+
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "Nothing was created" in page and "the box “Create them anyway” was not ticked" in page
+    assert upstream_requests(sandbox, "POST") == []
+
+    confirmed = editor_client.post(URL, {"batch": batch, "confirm_overlap": "on"})
+
+    assert confirmed.status_code == 200
+    assert "Finished: 2 created." in text(confirmed)
+    assert posts(sandbox) == ["BULK1", "^WELCOME\\d+$"]
+
+
+def test_with_overlaps_a_row_is_not_sent_until_confirmed(editor_client, sandbox):
+    tokens = row_tokens(upload(editor_client, HEADER, GOOD[0], "1000,2553254,^WELCOME\\d+$,RE,,,,,"))
+
+    refused = editor_client.post(ROW_URL, {"row_token": tokens[0]}, HTTP_HX_REQUEST="true")
+
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    assert 'data-outcome="not-sent"' in body and 'data-stop="1"' in body  # the page's script stops the run
+    assert upstream_requests(sandbox, "POST") == []
+
+    sent = editor_client.post(ROW_URL, {"row_token": tokens[0], "confirm_overlap": "on"}, HTTP_HX_REQUEST="true")
+
+    assert 'data-outcome="created"' in sent.content.decode()
+    assert posts(sandbox) == ["BULK1"]  # a row without an overlap waits for the confirmation too
+
+
+def test_a_file_without_overlaps_needs_no_confirmation(editor_client, sandbox, monkeypatch):
+    runs = count_regex_runs(monkeypatch)
+    review = upload(editor_client, HEADER, *GOOD)
+
+    body = review.content.decode()
+    assert "row-warnings" not in body and "overlap-warning" not in body and "confirm_overlap" not in body
+    assert "and warnings" not in body
+    assert len(runs) == 1  # ^BULK\d+$ against campaign 1002's exact codes
+
+    response = editor_client.post(URL, {"batch": batch_of(review)})
+
+    assert "Finished: 3 created." in text(response)
+    assert posts(sandbox) == ["BULK1", "BULK2", "^BULK\\d+$"]
 
 
 # --- permissions ------------------------------------------------------------------------------
