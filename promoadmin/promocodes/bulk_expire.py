@@ -6,7 +6,8 @@ GET  /promo-codes/bulk-expire/?all=1[&filters|&view=]  every match          } wh
 POST /promo-codes/bulk-expire/                          run the whole batch (without JavaScript)
 POST /promo-codes/bulk-expire/<id>/                     expire one code of a confirmed batch (htmx)
 
-The confirmation reads the codes fresh from impact.com (list pages of 1000, usually one call) and
+The confirmation reads the codes fresh from impact.com (list pages of 1000, usually one call; named
+codes beyond MAX_PAGES pages are read one call each) and
 signs the list of ids it showed; the run expires exactly those. Each expire is one DELETE and is
 not read back (that would double the cost): a receipt link per code reads it on demand.
 """
@@ -43,6 +44,7 @@ from .models import EXPIRE_PERMISSION
 SALT = "promoadmin.bulk-expire"
 MAX_BATCH = 500  # codes per batch; the hourly budget is 1000 requests
 MAX_PAGES = 5  # list pages of 1000 read to find the codes
+MAX_DIRECT_READS = 20  # named codes past those pages, read one call each
 TOKEN_MAX_AGE = 3600  # a confirmation is good for an hour
 # Errors that will fail every following request too: stop the batch.
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
@@ -178,7 +180,28 @@ def find_codes(client: ImpactClient, selection: Selection):
     else:
         scan = scan_promo_codes(client, replace(base, state="ACTIVE"), keep=keep, max_pages=MAX_PAGES, enough=enough)
         codes = scan.matches
+        if wanted and scan.truncated:
+            codes += _read_the_rest(client, selection.ids, codes, scan)
     return codes, scan
+
+
+def _read_the_rest(client: ImpactClient, ids: list[int], found: list[PromoCode], scan) -> list[PromoCode]:
+    """Named codes a big account's scan stopped short of (more than MAX_PAGES pages of ACTIVE codes):
+    read each one directly rather than call it missing, at most MAX_DIRECT_READS calls, counted in
+    the scan's cost. The one-code dry run behind a detail page's "Preview request" relies on this."""
+    seen = {promo.id for promo in found}
+    rest = [promo_code_id for promo_code_id in ids if promo_code_id not in seen][:MAX_DIRECT_READS]
+    codes = []
+    for promo_code_id in rest:
+        scan.calls += 1
+        try:
+            promo = client.get_promo_code(promo_code_id, fresh=True)
+        except ImpactNotFound:
+            continue
+        scan.scanned += 1
+        if promo.is_active:
+            codes.append(promo)
+    return codes
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ from helpers import page_text as text
 from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
+from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.promocodes import bulk_expire
 
 URL = "/promo-codes/bulk-expire/"
@@ -64,6 +65,23 @@ def test_selected_codes_are_found_in_one_list_call_narrowed_by_the_filters(edito
     assert request.query["CampaignId"] == ["1000"]
     assert request.query["State"] == ["ACTIVE"]
     assert request.query["PageSize"] == ["1000"]
+
+
+def test_a_named_code_past_the_pages_a_big_account_allows_is_read_directly(editor_client, sandbox, monkeypatch):
+    # A big account in small: pages of 20 and one page allowed, so the scan stops short of most
+    # codes. The one-code dry run (the detail page's "Preview request") must still find its code.
+    monkeypatch.setattr("promoadmin.promocodes.budget.SCAN_PAGE_SIZE", 20)
+    monkeypatch.setattr(bulk_expire, "MAX_PAGES", 1)
+    second_page = get_impact_client().list_promo_codes(PromoCodeFilters(state="ACTIVE"), page=2, page_size=20, fresh=True)
+    far = second_page.items[0].id
+    before = len(sandbox.requests)
+
+    response = editor_client.get(URL, {"id": [far]})
+
+    assert listed(response) == [far]
+    assert "not among the active codes" not in text(response)
+    assert "Finding these codes: 2 API calls" in text(response)
+    assert [r.path.rsplit("/", 1)[-1] for r in sandbox.requests[before:]] == ["PromoCodes", str(far)]
 
 
 def test_codes_that_are_no_longer_active_are_named_and_left_out(editor_client):
