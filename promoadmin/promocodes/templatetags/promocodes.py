@@ -184,9 +184,15 @@ def _expire_form(promo: PromoCode) -> str:
     # its cost before anything is sent.
     return format_html(
         '<form method="get" action="{}" class="inline" hx-post="{}" hx-target="closest tr" '
-        'hx-swap="outerHTML" hx-confirm="Expire {}? Shoppers will no longer be able to use it, and '
-        'this cannot be undone." hx-disabled-elt="find button">'
+        'hx-swap="outerHTML" hx-confirm="{}" hx-disabled-elt="find button">'
         '<input type="hidden" name="id" value="{}">'
         '<button type="submit" class="secondary small">Expire</button></form>',
-        reverse("promocodes:bulk_expire"), reverse("promocodes:expire", args=[promo.id]), promo.code, promo.id,
+        reverse("promocodes:bulk_expire"), reverse("promocodes:expire", args=[promo.id]), expire_question(promo.code),
+        promo.id,
     )
+
+
+@register.simple_tag
+def expire_question(code: str) -> str:
+    """The confirm dialog before an expire, on the list's rows and on the detail page."""
+    return f"Expire {code}? Shoppers will no longer be able to use it, and this cannot be undone."
