@@ -24,10 +24,11 @@ Fixed codes that tests and demos can rely on (offsets in days from `today`):
 | Id      | Code           | Campaign | Partner                 | What it is for                                  |
 |---------|----------------|----------|-------------------------|-------------------------------------------------|
 | 7000151 | WELCOME10      | 1000     | Wile E. Coyote Facebook | LI, ALWAYS, ACTIVE, start -14, no end; deal 401 |
-|         |                |          |                         | PERCENT 10 % off, minimum $50.00, max $20.00    |
+|         |                |          |                         | PERCENT 10 % off, minimum $50.00, max $20.00;   |
+|         |                |          |                         | synchronised with ads                           |
 | 7000152 | ANVILBOGO      | 1000     | Coupon Cabin            | LI, INVOLVED, ACTIVE, start -12, end +60;       |
 |         |                |          |                         | deal 403 BOGO buy 2 get 1 "Acme Anvil 50 lb"    |
-|         |                |          |                         | FREE                                            |
+|         |                |          |                         | FREE, once per order                            |
 | 7000153 | SHIPFREE       | 1000     | RetailMeNot             | LI, WINNER, ACTIVE; deal 404 FREE_SHIPPING      |
 | 7000154 | CAFE5EUR       | 1001     | Zoë's Deals             | LI, ALWAYS, ACTIVE; deal 411 "€5.00 off",       |
 |         |                |          |                         | FIXED 5.00 EUR                                  |
@@ -37,7 +38,7 @@ Fixed codes that tests and demos can rely on (offsets in days from `today`):
 |         |                |          |                         | end +120; deal 402 FIXED $15.00 off $100        |
 | 7000157 | SPRINGREADS    | 1002     | TopCashback             | INACTIVE, ended -2; deal 421 FIXED £10.00       |
 | 7000158 | LASTCALL       | 1003     | The Points Guy          | ACTIVE by State but ended (end -1); deal 432    |
-|         |                |          |                         | PERCENT 12.5                                    |
+|         |                |          |                         | PERCENT 12.5, up to 3 times per order           |
 | 7000159 | VIPPERKS       | 1003     | Wanderlust Weekly       | DealName "VIP partner perks" without a DealId;  |
 |         |                |          |                         | ends +5 (the "Ending within 7 days" view)       |
 | 7000160 | SAVERS20       | 1000     | Saver's Corner          | INACTIVE, ended -90, deactivated partner;       |
@@ -216,7 +217,7 @@ DEALS = [
     (401, 1000, "10% off orders over $50", "GENERAL_SALE", "ENTIRE_STORE", -365, None,
      {"DiscountType": "PERCENT", "DiscountPercent": 10, "MinimumPurchaseAmount": 50.0,
       "MinimumPurchaseAmountCurrency": "USD", "MaximumSavingsAmount": 20.0, "MaximumSavingsCurrency": "USD",
-      "DefaultPromoCode": "WELCOME10"}),
+      "DefaultPromoCode": "WELCOME10", "SynchAdsPromoCodes": True}),
     (402, 1000, "$15 off $100+", "GENERAL_SALE", "ENTIRE_STORE", -200, 150,
      {"DiscountType": "FIXED", "DiscountAmount": 15.0, "DiscountCurrency": "USD",
       "MinimumPurchaseAmount": 100.0, "MinimumPurchaseAmountCurrency": "USD"}),
@@ -261,7 +262,7 @@ DEALS = [
       "MinimumPurchaseAmount": 250.0, "MinimumPurchaseAmountCurrency": "USD"}),
     (432, 1003, "12.5% off hotel stays", "GENERAL_SALE", "CATEGORY", -60, 120,
      {"DiscountType": "PERCENT", "DiscountPercent": 12.5, "Categories": "Hotels",
-      "MaximumSavingsAmount": 150.0, "MaximumSavingsCurrency": "USD"}),
+      "MaximumSavingsAmount": 150.0, "MaximumSavingsCurrency": "USD", "PurchaseLimitQuantity": 3}),
     (433, 1003, "Free travel pillow with any booking", "GIFT_WITH_PURCHASE", "ENTIRE_STORE", -30, 30,
      {"Gift": "Travel pillow"}),
     (434, 1003, "Weekend getaway: $40 off", "GENERAL_SALE", "ENTIRE_STORE", 10, 40,
