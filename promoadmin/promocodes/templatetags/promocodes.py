@@ -70,8 +70,7 @@ def in_business_zone(value: datetime | None):
     return timezone.localtime(value) if value else None
 
 
-@register.simple_tag
-def zone_abbreviations() -> str:
+def _zone_abbreviations() -> str:
     """The business zone's abbreviations this year, winter then summer: 'PST/PDT', or one ('UTC')."""
     zone = timezone.get_current_timezone()
     year = timezone.localdate().year
@@ -82,7 +81,7 @@ def zone_abbreviations() -> str:
 @register.simple_tag
 def time_zone_note() -> str:
     """Which zone the dates on a page are shown in, whatever offset impact.com sent them with."""
-    return f"Dates and times in {timezone.get_current_timezone_name()} time ({zone_abbreviations()})"
+    return f"Dates and times in {timezone.get_current_timezone_name()} time ({_zone_abbreviations()})"
 
 
 # Django's `date` filter parses its format string on every call; on a 100-row list that was a fifth
