@@ -71,7 +71,7 @@ def in_business_zone(value: datetime | None):
 
 
 def _zone_abbreviations() -> str:
-    """The business zone's abbreviations this year, winter then summer: 'PST/PDT', or one ('UTC')."""
+    """The business zone's abbreviations in January and July this year: 'PST/PDT', or one ('JST')."""
     zone = timezone.get_current_timezone()
     year = timezone.localdate().year
     names = dict.fromkeys(datetime(year, month, 1, 12, tzinfo=zone).tzname() for month in (1, 7))
