@@ -51,6 +51,14 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _bool(value: Any) -> bool | None:
+    """JSON true/false, or the strings and 0/1 some endpoints send instead; anything else is unknown."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if value is not None else ""
+    return {"true": True, "1": True, "false": False, "0": False}.get(text)
+
+
 def _datetime(value: Any) -> datetime | None:
     """ISO 8601 date-time with offset to an aware datetime; one without an offset is taken as UTC."""
     if not value or not isinstance(value, str):
@@ -131,6 +139,21 @@ class Discount:
         return f"{buy}, {get} discounted"
 
 
+# Deal types and scopes in words; one not listed is shown as impact.com spells it, in lower case.
+DEAL_TYPES = {
+    "GENERAL_SALE": "General sale",
+    "BOGO": "Buy one, get one (BOGO)",
+    "FREE_SHIPPING": "Free shipping",
+    "GIFT_WITH_PURCHASE": "Gift with purchase",
+    "REBATE": "Rebate",
+}
+DEAL_SCOPES = {"ENTIRE_STORE": "Entire store", "CATEGORY": "Some categories", "PRODUCT": "Some products"}
+
+
+def _in_words(value: str, known: dict[str, str]) -> str:
+    return known.get(value) or value.replace("_", " ").capitalize()
+
+
 @dataclass(frozen=True)
 class Deal:
     id: int | None
@@ -141,6 +164,25 @@ class Deal:
     start_date: datetime | None = None
     end_date: datetime | None = None
     discount: Discount = field(default_factory=Discount)
+    purchase_limit: int | None = None  # PurchaseLimitQuantity: times the deal applies per order; 0 is no limit
+
+    @property
+    def type_label(self) -> str:
+        return _in_words(self.type, DEAL_TYPES)
+
+    @property
+    def scope_label(self) -> str:
+        return _in_words(self.scope, DEAL_SCOPES)
+
+    @property
+    def purchase_limit_summary(self) -> str:
+        if self.purchase_limit is None:
+            return "Not sent by impact.com"
+        if self.purchase_limit <= 0:
+            return "No limit per order (impact.com sends 0)"
+        if self.purchase_limit == 1:
+            return "Once per order"
+        return f"Up to {self.purchase_limit} times per order"
 
 
 def _first_present(data: dict, *names: str) -> Any:
@@ -171,6 +213,23 @@ def _discount_from_api(data: dict, deal_type: str) -> Discount:
 
 @dataclass(frozen=True)
 class PromoCode:
+    """A promo code as `GET /PromoCodes/{Id}` returns it; the detail page shows every field.
+
+    Where each field of the reference's PromoCode object goes (the detail page, unless said):
+    - Id, Code, Type (in words: Exact / Regex), CreditPolicy (in words), State, Uri: as named.
+    - CampaignId/CampaignName, AssignedPartnerId/AssignedPartnerName: the name, with the id beside it.
+    - CreatedDate, StartDate, EndDate: in TIME_ZONE, the zone named; a missing start or end in words.
+    - SynchAdsPromoCodes: `synch_ads`, "Synchronised with ads: yes / no".
+    - DealId, DealName, DealState, DealType, DealScope, DealStartDate, DealEndDate: `deal`, the
+      Deal section (type and scope in words).
+    - DiscountType, DiscountAmount, DiscountCurrency, DiscountPercent, MinimumPurchaseAmount,
+      MaximumSavingsAmount, BogoBuyQuantity, BogoBuyName, BogoGetQuantity, BogoGetName,
+      BogoGetDiscountType: `deal.discount`, shown as one sentence (`Discount.summary`), not field
+      by field: the sentence is what a shopper gets.
+    - PurchaseLimitQuantity: `deal.purchase_limit`, "Once per order", "Up to 3 times per order".
+    Nothing is left out; the list and the export show the subset that fits a row.
+    """
+
     id: int
     code: str
     type: str
@@ -185,6 +244,11 @@ class PromoCode:
     end_date: datetime | None
     deal: Deal | None
     uri: str = ""
+    synch_ads: bool | None = None  # SynchAdsPromoCodes; None when impact.com left it out
+
+    @property
+    def synch_ads_summary(self) -> str:
+        return {True: "yes", False: "no"}.get(self.synch_ads, "not sent by impact.com")
 
     @classmethod
     def from_api(cls, data: Any) -> PromoCode:
@@ -204,6 +268,7 @@ class PromoCode:
                 start_date=_datetime(data.get("DealStartDate")),
                 end_date=_datetime(data.get("DealEndDate")),
                 discount=_discount_from_api(data, deal_type),
+                purchase_limit=_int(data.get("PurchaseLimitQuantity")),
             )
         return cls(
             id=promo_id,
@@ -220,6 +285,7 @@ class PromoCode:
             end_date=_datetime(data.get("EndDate")),
             deal=deal,
             uri=_text(data.get("Uri")),
+            synch_ads=_bool(data.get("SynchAdsPromoCodes")),
         )
 
     @property

@@ -386,3 +386,25 @@ def test_query_params_are_form_encoded_not_json(sandbox):
     client.create_promo_code(new_code(assigned_partner_id=partner_id, code="A&B=C"))
     raw = [r for r in sandbox.requests if r.method == "POST"][-1].form
     assert raw["Code"] == ["A&B=C"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "limit", "words"),
+    [(1, 1, "Once per order"), ("3", 3, "Up to 3 times per order"), (0, 0, "No limit per order (impact.com sends 0)"),
+     (None, None, "Not sent by impact.com"), ("many", None, "Not sent by impact.com")],
+)
+def test_the_purchase_limit_is_parsed_and_put_in_words(sent, limit, words):
+    deal = PromoCode.from_api({"Id": 1, "DealId": 5, "PurchaseLimitQuantity": sent}).deal
+
+    assert (deal.purchase_limit, deal.purchase_limit_summary) == (limit, words)
+
+
+@pytest.mark.parametrize(
+    ("sent", "synch_ads", "words"),
+    [(True, True, "yes"), (False, False, "no"), ("true", True, "yes"), ("0", False, "no"),
+     (None, None, "not sent by impact.com"), ("maybe", None, "not sent by impact.com")],
+)
+def test_synch_ads_is_parsed_and_put_in_words(sent, synch_ads, words):
+    promo = PromoCode.from_api({"Id": 1, "SynchAdsPromoCodes": sent})
+
+    assert (promo.synch_ads, promo.synch_ads_summary) == (synch_ads, words)

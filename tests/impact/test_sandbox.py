@@ -298,6 +298,26 @@ def test_a_code_without_a_deal_has_null_deal_fields(api):
     assert code["StartDate"] is None and code["EndDate"] is None
 
 
+@pytest.mark.parametrize(
+    "sent",
+    ["2027-01-01T05:00:00+09:00", "2027-01-01T05:00:00+05:30", "2027-01-01T05:00:00+02:00",
+     "2027-01-01T05:00:00-03:00", "2027-01-01T05:00:00Z", "2027-01-01T05:00:00-08:00"],
+)
+def test_a_created_code_keeps_the_offset_its_dates_were_sent_with(api, sent):
+    uri = create(api, StartDate="2026-12-01T00:00:00+09:00", EndDate=sent).json()["Uri"]
+
+    code = api.get(uri).json()
+    assert code["EndDate"] == sent
+    assert code["StartDate"] == "2026-12-01T00:00:00+09:00"
+    assert next(c for c in list_all(api, "PromoCodes", "PromoCodes") if c["Id"] == FIRST_NEW_ID)["EndDate"] == sent
+
+
+def test_a_created_codes_dates_are_kept_to_the_second(api):
+    uri = create(api, EndDate="2027-01-01T05:00:00.250+09:00").json()["Uri"]
+
+    assert api.get(uri).json()["EndDate"] == "2027-01-01T05:00:00+09:00"
+
+
 def test_it_creates_a_regular_expression_code(api):
     response = create(api, Code=r"^ANVIL\d{3}$", Type="RE")
 
@@ -825,6 +845,27 @@ def test_the_seed_has_every_kind_of_window(seeded):
     assert any(end(c) and end(c) < now and c["State"] == "INACTIVE" for c in seeded), "ended and INACTIVE"
     assert any(end(c) is None for c in seeded), "no end date"
     assert any(start(c) is None for c in seeded), "no start date"
+
+
+def test_the_seed_sends_dates_in_several_offsets(seeded):
+    def offset(raw: str) -> str:
+        return "Z" if raw.endswith("Z") else raw[-6:]
+
+    sent = {offset(c[name]) for c in seeded for name in ("CreatedDate", "StartDate", "EndDate") if c[name]}
+    assert sent == {"-08:00", "-07:00", "+02:00", "+05:30", "+09:00", "-03:00", "Z"}
+
+
+def test_some_seeded_dates_fall_on_another_day_in_pacific_time(api):
+    shipfree = api.get(f"{BASE}/PromoCodes/{SHIPFREE}").json()
+    cafe = api.get(f"{BASE}/PromoCodes/{CAFE5EUR}").json()
+
+    # SHIPFREE ends at 05:00 in +09:00: 12:00 the day before in California.
+    assert shipfree["EndDate"] == "2027-02-23T05:00:00+09:00"
+    assert to_pacific(datetime.fromisoformat(shipfree["EndDate"])).isoformat() == "2027-02-22T12:00:00-08:00"
+    # CAFE5EUR starts at midnight in +02:00: 14:00 the day before in California.
+    assert cafe["StartDate"] == "2026-11-15T00:00:00+02:00"
+    assert to_pacific(datetime.fromisoformat(cafe["StartDate"])).isoformat() == "2026-11-14T14:00:00-08:00"
+    assert api.get(f"{BASE}/PromoCodes/{SPRINGREADS}").json()["EndDate"] == "2026-11-23T23:59:59Z"
 
 
 def test_the_seed_has_every_kind_of_deal(seeded):

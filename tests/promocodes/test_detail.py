@@ -163,3 +163,38 @@ def test_post_is_not_allowed(editor_client, sandbox):
 
     assert response.status_code == 405
     assert sandbox.requests == []
+
+
+def fact(body: str, label: str) -> str:
+    """The text of a `<dt>label</dt><dd>…</dd>` pair on the page."""
+    match = re.search(rf"<dt>{re.escape(label)}</dt><dd>(.*?)</dd>", body, re.S)
+    assert match, f"the page shows no {label!r}"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+@pytest.mark.parametrize(
+    ("promo_code_id", "applies"),
+    [
+        (7000152, "Once per order"),  # PurchaseLimitQuantity 1
+        (7000158, "Up to 3 times per order"),  # 3
+        (7000151, "No limit per order (impact.com sends 0)"),  # 0
+    ],
+)
+def test_it_says_how_often_the_deal_applies_per_order(editor_client, promo_code_id, applies):
+    body = editor_client.get(detail_url(promo_code_id)).content.decode()
+
+    assert fact(body, "Applies") == applies
+
+
+@pytest.mark.parametrize(("promo_code_id", "synchronised"), [(7000151, "yes"), (7000152, "no")])
+def test_it_says_whether_the_code_is_synchronised_with_ads(editor_client, promo_code_id, synchronised):
+    body = editor_client.get(detail_url(promo_code_id)).content.decode()
+
+    assert fact(body, "Synchronised with ads") == synchronised
+
+
+def test_the_deal_type_and_scope_are_in_words(editor_client):
+    body = editor_client.get(detail_url(7000152)).content.decode()
+
+    assert fact(body, "Type") == "Buy one, get one (BOGO)"
+    assert fact(body, "Scope") == "Some products"

@@ -24,7 +24,10 @@ Where the upstream documentation is silent, the sandbox decides (and the tests p
 - promo codes are listed newest first (Id descending), campaigns, partners and deals by Id;
 - `/MediaPartners` sends partner `Id` as a string (the partners spec says so) while promo codes send
   `AssignedPartnerId` as an integer (the promo codes spec says so);
-- money is a JSON number rounded to cents (so 5.00 is written `5.0`).
+- money is a JSON number rounded to cents (so 5.00 is written `5.0`);
+- a date-time sent in a create is stored, and sent back, in the offset it was sent with (to the
+  second; `Z` stays `Z`), as impact.com keeps the offset a date was created with; the dates the
+  sandbox sets itself (a new code's CreatedDate, EndDate on expire) are in Pacific time.
 """
 
 import base64
@@ -41,7 +44,7 @@ from datetime import UTC, date, datetime
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlencode
 
-from .seed import Seed, build_seed, iso, promo_code_object, to_pacific
+from .seed import ZULU, Seed, build_seed, iso, promo_code_object, to_pacific
 
 DEFAULT_ACCOUNT_SID = "IRsandbox0000000001"
 DEFAULT_AUTH_TOKEN = "sandbox-auth-token"
@@ -153,7 +156,8 @@ def _parse_datetime(raw: str | None, name: str, errors: _FieldErrors) -> datetim
     if moment.tzinfo is None:
         errors.add(name, "Must include a UTC offset, e.g. 2026-06-01T00:00:00-07:00")
         return None
-    return moment
+    # Kept in the offset it was sent with, `Z` included, so that it is sent back the same way.
+    return moment.replace(tzinfo=ZULU) if raw.endswith("Z") else moment
 
 
 def _as_datetime(value: str | None) -> datetime | None:
@@ -509,7 +513,7 @@ class SandboxApp:
             self._promo_codes[promo_code_id] = promo_code_object(
                 self.account_sid, promo_code_id=promo_code_id, code=code, code_type=code_type,
                 credit_policy=credit_policy, campaign=campaign, partner=partner, created=now,
-                start=to_pacific(start) if start else None, end=to_pacific(end) if end else None,
+                start=start, end=end,
                 state="ACTIVE", deal=deal, deal_name=deal_name,
             )
         return _Response(200, {"Status": "OK", "Uri": f"{self._base_path()}/PromoCodes/{promo_code_id}"})

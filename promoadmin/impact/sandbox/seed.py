@@ -1,8 +1,12 @@
 """Deterministic demo data for the impact.com sandbox.
 
 `build_seed(today, account_sid)` lays everything out around `today`: the same `today` gives the same
-data, byte for byte. Dates carry a US/Pacific offset (-07:00 in daylight time, -08:00 otherwise),
-like the examples in the upstream documentation.
+data, byte for byte. Most dates carry a US/Pacific offset (-07:00 in daylight time, -08:00 otherwise),
+like the examples in the upstream documentation. But impact.com sends a date-time with the offset it
+was created with, so some promo codes use others (`OFFSETS`: +02:00, +05:30, +09:00, -03:00 and
+`Z`): five fixed codes are written in their own offset's wall-clock time (`FIXED_CODE_OFFSETS`, some
+starting or ending on another calendar day than in Pacific time), and generated codes take turns
+through those offsets for the same instants they would have in Pacific time.
 
 What is in it:
 - 5 campaigns: 1000 "Acme Anvils" (USD), 1001 "Café Crème Rewards" (EUR), 1002 "Brightwater Books UK"
@@ -20,10 +24,11 @@ Fixed codes that tests and demos can rely on (offsets in days from `today`):
 | Id      | Code           | Campaign | Partner                 | What it is for                                  |
 |---------|----------------|----------|-------------------------|-------------------------------------------------|
 | 7000151 | WELCOME10      | 1000     | Wile E. Coyote Facebook | LI, ALWAYS, ACTIVE, start -14, no end; deal 401 |
-|         |                |          |                         | PERCENT 10 % off, minimum $50.00, max $20.00    |
+|         |                |          |                         | PERCENT 10 % off, minimum $50.00, max $20.00;   |
+|         |                |          |                         | synchronised with ads                           |
 | 7000152 | ANVILBOGO      | 1000     | Coupon Cabin            | LI, INVOLVED, ACTIVE, start -12, end +60;       |
 |         |                |          |                         | deal 403 BOGO buy 2 get 1 "Acme Anvil 50 lb"    |
-|         |                |          |                         | FREE                                            |
+|         |                |          |                         | FREE, once per order                            |
 | 7000153 | SHIPFREE       | 1000     | RetailMeNot             | LI, WINNER, ACTIVE; deal 404 FREE_SHIPPING      |
 | 7000154 | CAFE5EUR       | 1001     | Zoë's Deals             | LI, ALWAYS, ACTIVE; deal 411 "€5.00 off",       |
 |         |                |          |                         | FIXED 5.00 EUR                                  |
@@ -33,13 +38,15 @@ Fixed codes that tests and demos can rely on (offsets in days from `today`):
 |         |                |          |                         | end +120; deal 402 FIXED $15.00 off $100        |
 | 7000157 | SPRINGREADS    | 1002     | TopCashback             | INACTIVE, ended -2; deal 421 FIXED £10.00       |
 | 7000158 | LASTCALL       | 1003     | The Points Guy          | ACTIVE by State but ended (end -1); deal 432    |
-|         |                |          |                         | PERCENT 12.5                                    |
+|         |                |          |                         | PERCENT 12.5, up to 3 times per order           |
 | 7000159 | VIPPERKS       | 1003     | Wanderlust Weekly       | DealName "VIP partner perks" without a DealId;  |
 |         |                |          |                         | ends +5 (the "Ending within 7 days" view)       |
 | 7000160 | SAVERS20       | 1000     | Saver's Corner          | INACTIVE, ended -90, deactivated partner;       |
 |         |                |          |                         | deal 405 (EXPIRED)                              |
 
-The fixed code rows are one-line literals in `FIXED_PROMO_CODES`; read them there for the exact dates.
+The fixed code rows are one-line literals in `FIXED_PROMO_CODES`; read them there for the exact dates,
+and `FIXED_CODE_OFFSETS` for the five written in another offset than Pacific (SHIPFREE, CAFE5EUR,
+SPRINGREADS, LASTCALL, VIPPERKS).
 """
 
 import random
@@ -77,8 +84,22 @@ def to_pacific(moment: datetime) -> datetime:
     return moment.astimezone(pacific_offset(guess.date())).replace(microsecond=0)
 
 
+# UTC written as `Z`, as impact.com may send it; a named zone so that `iso` can tell it from +00:00.
+ZULU = timezone(timedelta(0), "Z")
+OFFSETS = {
+    "+02:00": timezone(timedelta(hours=2)),
+    "+05:30": timezone(timedelta(hours=5, minutes=30)),
+    "+09:00": timezone(timedelta(hours=9)),
+    "-03:00": timezone(timedelta(hours=-3)),
+    "Z": ZULU,
+}
+
+
 def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment else None
+    if not moment:
+        return None
+    text = moment.isoformat(timespec="seconds")
+    return text.removesuffix("+00:00") + "Z" if moment.tzinfo is ZULU else text
 
 
 # --- Campaigns ----------------------------------------------------------------------------------
@@ -196,7 +217,7 @@ DEALS = [
     (401, 1000, "10% off orders over $50", "GENERAL_SALE", "ENTIRE_STORE", -365, None,
      {"DiscountType": "PERCENT", "DiscountPercent": 10, "MinimumPurchaseAmount": 50.0,
       "MinimumPurchaseAmountCurrency": "USD", "MaximumSavingsAmount": 20.0, "MaximumSavingsCurrency": "USD",
-      "DefaultPromoCode": "WELCOME10"}),
+      "DefaultPromoCode": "WELCOME10", "SynchAdsPromoCodes": True}),
     (402, 1000, "$15 off $100+", "GENERAL_SALE", "ENTIRE_STORE", -200, 150,
      {"DiscountType": "FIXED", "DiscountAmount": 15.0, "DiscountCurrency": "USD",
       "MinimumPurchaseAmount": 100.0, "MinimumPurchaseAmountCurrency": "USD"}),
@@ -241,7 +262,7 @@ DEALS = [
       "MinimumPurchaseAmount": 250.0, "MinimumPurchaseAmountCurrency": "USD"}),
     (432, 1003, "12.5% off hotel stays", "GENERAL_SALE", "CATEGORY", -60, 120,
      {"DiscountType": "PERCENT", "DiscountPercent": 12.5, "Categories": "Hotels",
-      "MaximumSavingsAmount": 150.0, "MaximumSavingsCurrency": "USD"}),
+      "MaximumSavingsAmount": 150.0, "MaximumSavingsCurrency": "USD", "PurchaseLimitQuantity": 3}),
     (433, 1003, "Free travel pillow with any booking", "GIFT_WITH_PURCHASE", "ENTIRE_STORE", -30, 30,
      {"Gift": "Travel pillow"}),
     (434, 1003, "Weekend getaway: $40 off", "GENERAL_SALE", "ENTIRE_STORE", 10, 40,
@@ -334,6 +355,20 @@ FIXED_PROMO_CODES = [
     (7000159, "VIPPERKS", "LI", "INVOLVED", 1003, 2556221, None, "VIP partner perks", -7, 5, "ACTIVE"),
     (7000160, "SAVERS20", "LI", "ALWAYS", 1000, 2559901, 405, None, -180, -90, "INACTIVE"),
 ]
+
+# Fixed codes created in another offset than Pacific: (offset, wall-clock time the end falls at).
+# Their dates are midnight (start) and the end time in that offset, so in Pacific time the start
+# falls on the day before (every offset here is ahead of Pacific), and SHIPFREE's end, 05:00 in
+# +09:00, falls on the day before too: it ends the day before its date says, for staff in California.
+FIXED_CODE_OFFSETS = {
+    7000153: ("+09:00", time(5, 0, 0)),  # SHIPFREE
+    7000154: ("+02:00", time(23, 59, 59)),  # CAFE5EUR
+    7000157: ("Z", time(23, 59, 59)),  # SPRINGREADS
+    7000158: ("-03:00", time(23, 59, 59)),  # LASTCALL
+    7000159: ("+05:30", time(23, 59, 59)),  # VIPPERKS
+}
+# Generated codes take turns: Pacific (None) for half of them, each other offset for one in ten.
+GENERATED_CODE_OFFSETS = [None, "+02:00", None, "+05:30", None, "+09:00", None, "-03:00", None, "Z"]
 
 CODE_WORDS = {
     1000: ["ANVIL", "ROCKET", "TNT", "BIRDSEED", "COYOTE", "CANYON", "MESA", "MAGNET"],
@@ -474,18 +509,39 @@ def _promo_codes(account_sid, today, campaigns, partners, deals) -> list[dict]:
         ))
     drafts.sort(key=lambda draft: draft["created"])
     codes = [
-        promo_code_object(account_sid, promo_code_id=FIRST_PROMO_CODE_ID + i, **draft)
+        promo_code_object(
+            account_sid, promo_code_id=FIRST_PROMO_CODE_ID + i,
+            **_in_offset(draft, GENERATED_CODE_OFFSETS[i % len(GENERATED_CODE_OFFSETS)]),
+        )
         for i, draft in enumerate(drafts)
     ]
 
     for row in FIXED_PROMO_CODES:
         promo_code_id, code, code_type, policy, campaign_id, partner_id, deal_id, deal_name, start, end, state = row
         created_offset = min(start if start is not None else -14, -1) - 2
+        created, starts, ends = on(created_offset, time(10, 0, 0)), on(start, time(0, 0, 0)), on(end, time(23, 59, 59))
+        if promo_code_id in FIXED_CODE_OFFSETS:
+            offset, ends_at = FIXED_CODE_OFFSETS[promo_code_id]
+            zone = OFFSETS[offset]
+            created = _wall_clock(today, created_offset, time(10, 0, 0), zone)
+            starts, ends = _wall_clock(today, start, time(0, 0, 0), zone), _wall_clock(today, end, ends_at, zone)
         codes.append(promo_code_object(
             account_sid, promo_code_id=promo_code_id, code=code, code_type=code_type, credit_policy=policy,
             campaign=campaigns_by_id[campaign_id], partner=partners_by_id[partner_id],
-            created=on(created_offset, time(10, 0, 0)), start=on(start, time(0, 0, 0)),
-            end=on(end, time(23, 59, 59)), state=state,
+            created=created, start=starts, end=ends, state=state,
             deal=deals_by_id.get(deal_id), deal_name=deal_name,
         ))
     return codes
+
+
+def _wall_clock(today: date, day_offset: int | None, at: time, zone: timezone) -> datetime | None:
+    return None if day_offset is None else datetime.combine(today + timedelta(days=day_offset), at, tzinfo=zone)
+
+
+def _in_offset(draft: dict, offset: str | None) -> dict:
+    """The same instants written in another offset, as if the code had been created there."""
+    if offset is None:
+        return draft
+    zone = OFFSETS[offset]
+    moved = {name: draft[name] and draft[name].astimezone(zone) for name in ("created", "start", "end")}
+    return {**draft, **moved}

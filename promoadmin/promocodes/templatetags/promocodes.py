@@ -70,6 +70,20 @@ def in_business_zone(value: datetime | None):
     return timezone.localtime(value) if value else None
 
 
+def _zone_abbreviations() -> str:
+    """The business zone's abbreviations in January and July this year: 'PST/PDT', or one ('JST')."""
+    zone = timezone.get_current_timezone()
+    year = timezone.localdate().year
+    names = dict.fromkeys(datetime(year, month, 1, 12, tzinfo=zone).tzname() for month in (1, 7))
+    return "/".join(name for name in names if name)
+
+
+@register.simple_tag
+def time_zone_note() -> str:
+    """Which zone the dates on a page are shown in, whatever offset impact.com sent them with."""
+    return f"Dates and times in {timezone.get_current_timezone_name()} time ({_zone_abbreviations()})"
+
+
 # Django's `date` filter parses its format string on every call; on a 100-row list that was a fifth
 # of the page's time (bench/NOTES.md). These two format in TIME_ZONE with plain strftime.
 
