@@ -253,6 +253,7 @@ def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
     assert promo_code_calls(sandbox) == []
 
 
+@pytest.mark.django_db(transaction=True)  # each thread claims on its own database connection
 def test_of_many_simultaneous_claims_exactly_one_wins():
     token = safety.new_form_token()
     results, start = [], threading.Barrier(16)
