@@ -58,13 +58,14 @@ from promoadmin.impact.records import NewPromoCode, PromoCode
 from promoadmin.shared_state import store
 
 from . import audit, receipts, safety
-from .budget import check_budget
+from .budget import SlowedDown, ask_share, check_budget
 from .forms import PromoCodeForm
 from .models import CREATE_PERMISSION
 
 SALT = "promoadmin.bulk-create"
 MAX_BYTES = 1_000_000
 MAX_ROWS = 500
+MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
 TOKEN_MAX_AGE = 3600
 MARKER_SECONDS = 2 * TOKEN_MAX_AGE  # outlives every token that could claim it
 # The create form's field names (a public contract, see the README) are the CSV's columns.
@@ -268,6 +269,20 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
     finally:
         upload.close()
+    campaigns = {row.new_code.campaign_id for row in rows if row.new_code}
+    if len(campaigns) > MAX_CAMPAIGNS:
+        context["problem"] = (
+            f"The file names {len(campaigns)} campaigns; one file may name at most {MAX_CAMPAIGNS}, since checking "
+            "each campaign's active codes costs an impact.com request. Split it by campaign."
+        )
+        return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
+    try:
+        ask_share(request.user, len(campaigns))  # before the review's reads, one per campaign
+    except SlowedDown as err:
+        context["problem"] = err.message
+        response = TemplateResponse(request, "promocodes/bulk_create.html", context, status=429)
+        response["Retry-After"] = str(err.reset_seconds)
+        return response
     return _review(request, context, rows, upload.name)
 
 
