@@ -24,6 +24,12 @@ def django_db_modify_db_settings(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _shared_store(db):
+    """Every test may reach impact.com, and every call reads and writes the shared store (the
+    person's budget, the account's rate-limit headers): a database, rolled back after each test."""
+
+
+@pytest.fixture(autouse=True)
 def sandbox(settings) -> SandboxApp:
     """The process's sandbox, reseeded for each test; faults and request log start empty."""
     settings.IMPACT_ACCOUNT_SID = ""

@@ -253,8 +253,9 @@ class ImpactClient:
     def rate_limit(self) -> RateLimit | None:
         """The account's hourly budget as last seen by any process sharing the store (else this one)."""
         if self._shared:
+            # Kept until impact.com's reset: after it, unknown until the next answer says.
             seen = self._shared.get(self._rate_limit_key)
-            return RateLimit.from_json(seen) if seen else self._rate_limit
+            return RateLimit.from_json(seen) if seen else None
         return self._rate_limit
 
     @property
