@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from helpers import page_text as text
 
@@ -260,7 +261,10 @@ def test_of_many_simultaneous_claims_exactly_one_wins():
 
     def claim():
         start.wait()
-        results.append(safety.claim_form_token(SimpleNamespace(session={}), token))
+        try:
+            results.append(safety.claim_form_token(SimpleNamespace(session={}), token))
+        finally:
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=claim) for _ in range(16)]
     for thread in threads:
