@@ -188,11 +188,13 @@ def _reads_reserve_check(calls: int) -> None:
     reserve = settings.IMPACT_WRITE_RESERVE
     if rate_limit is None or rate_limit.remaining - reserve >= calls:
         return
-    wait = rate_limit.reset_seconds or 3600
+    # impact.com said how long until its reset when it answered; part of that has passed since.
+    wait = (rate_limit.reset_seconds or 3600) - (timezone.now() - rate_limit.seen_at).total_seconds()
+    wait = max(1, math.ceil(wait))
     raise SlowedDown(
         f"impact.com has {rate_limit.remaining} requests left this hour for the whole team, and the last "
         f"{reserve} are kept for creating and expiring codes. {_try_again_at(wait)} {CACHED_PAGES}",
-        reset_seconds=max(1, wait),
+        reset_seconds=wait,
     )
 
 
