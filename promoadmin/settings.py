@@ -35,6 +35,15 @@ IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=30)
 IMPACT_LOOKUP_CACHE_SECONDS = env.int("IMPACT_LOOKUP_CACHE_SECONDS", default=600)
 # Below this many remaining requests in the hour, every page warns.
 IMPACT_RATE_LIMIT_WARNING = env.int("IMPACT_RATE_LIMIT_WARNING", default=100)
+# Each person's share of the account's hourly requests for reads (administrators: the larger one),
+# and the account's last requests kept for creating and expiring (see README, Security).
+IMPACT_USER_BUDGET = env.int("IMPACT_USER_BUDGET", default=200)
+IMPACT_ADMIN_BUDGET = env.int("IMPACT_ADMIN_BUDGET", default=400)
+IMPACT_WRITE_RESERVE = env.int("IMPACT_WRITE_RESERVE", default=100)
+if min(IMPACT_USER_BUDGET, IMPACT_ADMIN_BUDGET) < 1 or IMPACT_WRITE_RESERVE < 0:
+    raise ImproperlyConfigured("IMPACT_USER_BUDGET and IMPACT_ADMIN_BUDGET must be at least 1, IMPACT_WRITE_RESERVE at least 0.")
+# What the client asks before every API operation (a dotted path; empty: nothing is asked).
+IMPACT_REQUEST_BUDGET = "promoadmin.promocodes.budget.spend_for_current_user"
 
 # --- Django core ------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=IMPACT_USE_SANDBOX)
@@ -61,6 +70,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "promoadmin.promocodes",
+    "promoadmin.shared_state",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "promoadmin.promocodes.budget.UserBudgetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "promoadmin.promocodes.middleware.ImpactErrorMiddleware",

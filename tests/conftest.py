@@ -12,6 +12,23 @@ from promoadmin.impact.sandbox import SandboxApp
 from promoadmin.promocodes.models import EDITORS_GROUP
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """On SQLite, test in a file rather than in memory: threads (several workers' worth of requests)
+    then wait for each other's writes as gunicorn workers do, instead of failing with "table is locked"."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _shared_store(db):
+    """Every test may reach impact.com, and every call reads and writes the shared store (the
+    person's budget, the account's rate-limit headers): a database, rolled back after each test."""
+
+
 @pytest.fixture(autouse=True)
 def sandbox(settings) -> SandboxApp:
     """The process's sandbox, reseeded for each test; faults and request log start empty."""

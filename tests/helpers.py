@@ -19,3 +19,11 @@ def page_text(response) -> str:
     """A response's visible text: tags dropped, then entities decoded, whitespace squeezed."""
     markup = response.content.decode().replace("<wbr>", "")
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))).strip()
+
+
+def reset_the_hour() -> None:
+    """What impact.com's hourly reset does to promoadmin: the rate-limit headers it kept (which hold
+    reads back once a 429 said nothing is left) are forgotten until the next answer."""
+    from promoadmin.shared_state.models import Claim
+
+    Claim.objects.filter(key__endswith=":ratelimit").delete()

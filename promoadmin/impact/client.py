@@ -71,7 +71,12 @@ class ImpactClient:
         cache_seconds: int = 0,
         lookup_cache_seconds: int = 0,
         sleep: Callable[[float], None] = time.sleep,
+        shared: Cache | None = None,
+        before_request: Callable[[str], None] | None = None,
     ):
+        """`shared`: where the last rate-limit headers are kept for every process (JSON values; the
+        cache when not given). `before_request(method)` is asked before each API operation and may
+        refuse it by raising an ImpactError (promoadmin's per-user budget)."""
         self.account_sid = account_sid
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -81,6 +86,8 @@ class ImpactClient:
         self.lookup_cache_seconds = lookup_cache_seconds
         self._rate_limit: RateLimit | None = None
         self._sleep = sleep
+        self._shared = shared if shared is not None else self.cache
+        self._before_request = before_request
         self._http = httpx.Client(
             base_url=f"{base_url.rstrip('/')}/Advertisers/{account_sid}/",
             auth=httpx.BasicAuth(account_sid, auth_token),
@@ -195,6 +202,8 @@ class ImpactClient:
 
     def _request(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None) -> Any:
         """One API operation, bounded by `self.timeout` in total, retries included."""
+        if self._before_request is not None:
+            self._before_request(method)
         deadline = time.monotonic() + self.timeout
         attempts = self.max_attempts if method in SAFE_METHODS else 1
         reached = False  # whether any attempt may have got to impact.com
@@ -242,9 +251,11 @@ class ImpactClient:
 
     @property
     def rate_limit(self) -> RateLimit | None:
-        """The account's hourly budget as last seen by any process sharing the cache (else this one)."""
-        if self.cache:
-            return self.cache.get(self._rate_limit_key) or self._rate_limit
+        """The account's hourly budget as last seen by any process sharing the store (else this one)."""
+        if self._shared:
+            # Kept until impact.com's reset: after it, unknown until the next answer says.
+            seen = self._shared.get(self._rate_limit_key)
+            return RateLimit.from_json(seen) if seen else None
         return self._rate_limit
 
     @property
@@ -260,9 +271,9 @@ class ImpactClient:
         self._rate_limit = RateLimit(
             limit=limit, remaining=remaining, reset_seconds=reset_seconds, seen_at=datetime.now(UTC)
         )
-        if self.cache:
+        if self._shared:
             # Shared so every instance shows (and budgets against) the same number; it is stale after the reset.
-            self.cache.set(self._rate_limit_key, self._rate_limit, reset_seconds or 3600)
+            self._shared.set(self._rate_limit_key, self._rate_limit.to_json(), reset_seconds or 3600)
 
 
 def _header_int(response: httpx.Response, name: str) -> int | None:

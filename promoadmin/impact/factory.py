@@ -14,6 +14,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import httpx
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.module_loading import import_string
+
+from promoadmin.shared_state.store import SharedValues
 
 from .client import ImpactClient
 
@@ -59,6 +62,9 @@ def build_impact_client(**overrides) -> ImpactClient:
         cache=cache,
         cache_seconds=settings.IMPACT_CACHE_SECONDS,
         lookup_cache_seconds=settings.IMPACT_LOOKUP_CACHE_SECONDS,
+        # The rate-limit headers drive the budget, so every worker must see the same ones.
+        shared=SharedValues(),
+        before_request=import_string(settings.IMPACT_REQUEST_BUDGET) if settings.IMPACT_REQUEST_BUDGET else None,
     )
     if settings.IMPACT_USE_SANDBOX:
         sandbox = get_sandbox()

@@ -427,6 +427,15 @@ class RateLimit:
     def used_fraction(self) -> float:
         return 1 - self.remaining / self.limit if self.limit else 0.0
 
+    def to_json(self) -> dict:
+        return {"limit": self.limit, "remaining": self.remaining, "reset_seconds": self.reset_seconds,
+                "seen_at": self.seen_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RateLimit:
+        return cls(limit=data["limit"], remaining=data["remaining"], reset_seconds=data["reset_seconds"],
+                   seen_at=datetime.fromisoformat(data["seen_at"]))
+
 
 @dataclass(frozen=True)
 class Campaign:

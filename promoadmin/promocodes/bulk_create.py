@@ -17,8 +17,10 @@ invalid, but while any row has such a warning nothing is sent without `confirm_o
 batch and row tokens say so, and both create paths check it.
 
 Each row is sent at most once: impact.com has no idempotency keys, so before sending, a row claims
-its marker in Django's cache (`cache.add`, atomic); a second attempt, say a resubmitted form, finds
-the marker and sends nothing. With a shared cache (Redis) this holds across processes.
+its marker in the shared store (a row with a unique key in the database, so every worker and
+instance agrees), and records there what came of it. A second attempt, say a batch re-sent after a
+proxy time-out, finds the marker, sends nothing, and says what the first attempt did: "Created
+earlier" with its link, still being sent, or unknown.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -54,15 +55,17 @@ from promoadmin.impact.errors import (
 )
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode
+from promoadmin.shared_state import store
 
 from . import audit, receipts, safety
-from .budget import check_budget
+from .budget import SlowedDown, ask_share, check_budget
 from .forms import PromoCodeForm
 from .models import CREATE_PERMISSION
 
 SALT = "promoadmin.bulk-create"
 MAX_BYTES = 1_000_000
 MAX_ROWS = 500
+MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
 TOKEN_MAX_AGE = 3600
 MARKER_SECONDS = 2 * TOKEN_MAX_AGE  # outlives every token that could claim it
 # The create form's field names (a public contract, see the README) are the CSV's columns.
@@ -266,6 +269,20 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
     finally:
         upload.close()
+    campaigns = {row.new_code.campaign_id for row in rows if row.new_code}
+    if len(campaigns) > MAX_CAMPAIGNS:
+        context["problem"] = (
+            f"The file names {len(campaigns)} campaigns; one file may name at most {MAX_CAMPAIGNS}, since checking "
+            "each campaign's active codes costs an impact.com request. Split it by campaign."
+        )
+        return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
+    try:
+        ask_share(request.user, len(campaigns))  # before the review's reads, one per campaign
+    except SlowedDown as err:
+        context["problem"] = err.message
+        response = TemplateResponse(request, "promocodes/bulk_create.html", context, status=429)
+        response["Retry-After"] = str(err.reset_seconds)
+        return response
     return _review(request, context, rows, upload.name)
 
 
@@ -391,7 +408,7 @@ class Outcome:
     index: int
     line: int
     code: str
-    status: str  # created | refused | unknown | failed | not-sent | already-sent
+    status: str  # created | created-earlier | refused | unknown | failed | not-sent | already-sent
     message: str = ""
     promo_code_id: int | None = None
     receipt_url: str = ""
@@ -402,6 +419,7 @@ class Outcome:
     def label(self) -> str:
         return {
             "created": "Created",
+            "created-earlier": "Created earlier",
             "refused": "Refused",
             "unknown": "Outcome unknown",
             "failed": "Failed",
@@ -420,10 +438,10 @@ def create_one(request: HttpRequest, client: ImpactClient, nonce: str, index: in
     errors, new_code = validate(values)
     if new_code is None:
         return Outcome(index, line, code, "not-sent", "No longer valid: " + " ".join(errors))
-    if not cache.add(_marker(request.user.get_username(), nonce, index), "sent", MARKER_SECONDS):
-        return Outcome(index, line, new_code.code, "already-sent",
-                       "This row was already sent from this review; it is never sent twice. See the first result.")
+    marker = _marker(request.user.get_username(), nonce, index)
     search_url = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
+    if not store.claim(marker, MARKER_SECONDS):
+        return _sent_before(request, index, line, new_code, store.read_claim(marker), search_url)
     try:
         promo_code_id = client.create_promo_code(new_code)
     except ImpactValidationError as err:
@@ -432,21 +450,39 @@ def create_one(request: HttpRequest, client: ImpactClient, nonce: str, index: in
         return Outcome(index, line, new_code.code, "refused", " ".join([err.message, *details]))
     except ImpactUnreachable as err:
         # No connection was ever made, so nothing was created: free the row for another try.
-        cache.delete(_marker(request.user.get_username(), nonce, index))
+        store.release(marker)
         audit.log_write(request, "create", new_code, outcome="failed", error=err)
         return Outcome(index, line, new_code.code, "failed", f"{err.message} Nothing was sent for this row.", stop=True)
     except (ImpactTimeout, ImpactUnavailable) as err:
         # The request may have reached impact.com (unless it could not connect at all): never resend blindly.
         audit.log_write(request, "create", new_code, outcome="unknown", error=err)
+        store.remember(marker, "unknown", MARKER_SECONDS)
         return Outcome(index, line, new_code.code, "unknown",
                        f"{err.message} The code may or may not exist: look for it before uploading this row again.",
                        search_url=search_url)
     except ImpactError as err:
         audit.log_write(request, "create", new_code, outcome="failed", error=err)
         return Outcome(index, line, new_code.code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
+    store.remember(marker, promo_code_id, MARKER_SECONDS)
     audit.log_write(request, "create", new_code, outcome="created", promo_code_id=promo_code_id)
     return Outcome(index, line, new_code.code, "created", promo_code_id=promo_code_id,
                    receipt_url=receipts.receipt_url(request, "create", promo_code_id, code=new_code.code, new_code=new_code))
+
+
+def _sent_before(request: HttpRequest, index: int, line: int, new_code: NewPromoCode, earlier, search_url: str) -> Outcome:
+    """A row this review already sent (a double click, a batch re-sent): what that first attempt did."""
+    if isinstance(earlier, int):
+        return Outcome(index, line, new_code.code, "created-earlier",
+                       "Created earlier from this review (it is never sent twice); nothing was sent now.",
+                       promo_code_id=earlier,
+                       receipt_url=receipts.receipt_url(request, "create", earlier, code=new_code.code, new_code=new_code))
+    if earlier == "unknown":
+        return Outcome(index, line, new_code.code, "unknown",
+                       "Sent earlier from this review, and impact.com never confirmed it; nothing was sent now. "
+                       "Look for the code before uploading this row again.", search_url=search_url)
+    return Outcome(index, line, new_code.code, "already-sent",
+                   "This row is being sent from this review right now (another tab, or a request sent twice); "
+                   "nothing was sent again. Check the list for it in a moment.", search_url=search_url)
 
 
 class BadBatch(Exception):

@@ -37,7 +37,7 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
 from . import audit, date_views, receipts
-from .budget import check_budget, scan_promo_codes
+from .budget import ask_share, check_budget, scan_promo_codes
 from .forms import MAX_ID, PromoCodeFilterForm
 from .models import EXPIRE_PERMISSION
 
@@ -215,6 +215,7 @@ def promo_code_bulk_expire(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "promocodes/bulk_expire.html", {"problem": str(err), "back_url": reverse("promocodes:list")}, status=400)
 
     client = get_impact_client()
+    ask_share(request.user, MAX_PAGES)  # the dry run reads up to MAX_PAGES list pages
     codes, scan = find_codes(client, selection)
     wanted = set(selection.ids)
     found = {promo.id for promo in codes}

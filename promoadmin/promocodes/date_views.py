@@ -20,7 +20,7 @@ from django.utils import timezone
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
-from .budget import SCAN_PAGE_SIZE, Scan, scan_promo_codes
+from .budget import SCAN_PAGE_SIZE, Scan, ask_share, scan_promo_codes
 from .forms import PromoCodeFilterForm
 from .htmx import wants_fragment
 from .templatetags.promocodes import full_datetime
@@ -149,6 +149,7 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         filters = form.active_filters()
+        ask_share(request.user, MAX_PAGES)  # the most a view may read; a slowed-down person gets a 429 page
         result = compute(get_impact_client(), view, form.to_filters())
         context.update(
             result=result,

@@ -29,7 +29,7 @@ from promoadmin.impact.errors import ImpactError
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
-from .budget import SCAN_PAGE_SIZE, calls_for, check_budget
+from .budget import SCAN_PAGE_SIZE, calls_for, check_budget, take_share
 from .forms import PromoCodeFilterForm
 
 logger = logging.getLogger(__name__)
@@ -128,6 +128,8 @@ def promo_code_export(request: HttpRequest) -> HttpResponse:
         if budget.reset_seconds is not None:
             response["Retry-After"] = str(budget.reset_seconds)
         return response
+    # The file streams after this view returns, so its reads are taken from the person's share now.
+    take_share(request.user, needed)
     response = StreamingHttpResponse(stream_rows(client, filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name(form)}"'
     response["Cache-Control"] = "private, no-store"

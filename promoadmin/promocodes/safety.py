@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
+from promoadmin.shared_state import store
 
 from . import regex_check
 
@@ -97,8 +97,8 @@ class EarlierSubmission:
 def claim_form_token(request, token: str) -> EarlierSubmission | None:
     """Claim the form's one submission: None when this request may send, else what happened before.
 
-    `cache.add` is atomic, so of two simultaneous submissions exactly one wins, in every process
-    that shares the cache (Redis in production). Without a token (a hand-made POST) nothing is
+    The claim is a row with a unique key in the shared store (the database), so of simultaneous
+    submissions exactly one wins, in every worker and every instance. Without a token (a hand-made POST) nothing is
     claimed, and the duplicate check is the only guard.
     """
     if not token:
@@ -107,9 +107,9 @@ def claim_form_token(request, token: str) -> EarlierSubmission | None:
     if created:
         return EarlierSubmission("created", created.get("id"), created.get("code", ""))
     key = _token_key(token)
-    if cache.add(key, "pending", TOKEN_SECONDS):
+    if store.claim(key, TOKEN_SECONDS):
         return None
-    state = cache.get(key)
+    state = store.read_claim(key)
     if isinstance(state, int):
         return EarlierSubmission("created", state)
     return EarlierSubmission("unknown" if state == "unknown" else "pending")
@@ -118,13 +118,13 @@ def claim_form_token(request, token: str) -> EarlierSubmission | None:
 def release_form_token(token: str | None) -> None:
     """Nothing was created: the same form may be submitted again (after fixing what was wrong)."""
     if token:
-        cache.delete(_token_key(token))
+        store.release(_token_key(token))
 
 
 def remember_created(request, token: str, promo_code_id: int, code: str) -> None:
     if not token:
         return
-    cache.set(_token_key(token), promo_code_id, TOKEN_SECONDS)
+    store.remember(_token_key(token), promo_code_id, TOKEN_SECONDS)
     created = dict(request.session.get(SESSION_KEY, {}))
     created[token] = {"id": promo_code_id, "code": code}
     request.session[SESSION_KEY] = dict(list(created.items())[-SESSION_KEEP:])
@@ -133,7 +133,7 @@ def remember_created(request, token: str, promo_code_id: int, code: str) -> None
 def remember_unknown(token: str) -> None:
     """impact.com may have created the code (a timeout): this form must not send it again."""
     if token:
-        cache.set(_token_key(token), "unknown", TOKEN_SECONDS)
+        store.remember(_token_key(token), "unknown", TOKEN_SECONDS)
 
 
 # --- duplicates and overlaps: one list call ------------------------------------------------------

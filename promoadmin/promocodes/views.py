@@ -34,7 +34,7 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 
-from . import audit, lookups, receipts, safety
+from . import audit, budget, lookups, receipts, safety
 from .date_views import promo_code_date_view
 from .forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
 from .htmx import wants_fragment, wants_fresh_data
@@ -115,11 +115,12 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
             new_code, sent, stopped = form.to_new_code(), False, None
             token = form.cleaned_data["form_token"]
             try:
-                new_code = lookups.with_deal_name(new_code)
-                stopped = _create_guards(request, form, new_code, token, found)
-                if stopped is None:
-                    sent = True  # from here on impact.com may have the code, whatever the answer
-                    new_id = get_impact_client().create_promo_code(new_code)
+                with budget.for_write():
+                    new_code = lookups.with_deal_name(new_code)
+                    stopped = _create_guards(request, form, new_code, token, found)
+                    if stopped is None:
+                        sent = True  # from here on impact.com may have the code, whatever the answer
+                        new_id = get_impact_client().create_promo_code(new_code)
             except ImpactValidationError as err:
                 safety.release_form_token(token)
                 audit.log_write(request, "create", new_code, outcome="rejected", error=err)
@@ -233,7 +234,8 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         raise known from err
     # The code as impact.com now has it: for the page, and for the audit line's code and campaign.
     try:
-        promo = client.get_promo_code(promo_code_id, fresh=True)
+        with budget.for_write():
+            promo = client.get_promo_code(promo_code_id, fresh=True)
     except ImpactError:
         promo = None
     audit.log_write(request, "expire", promo, promo_code_id=promo_code_id, outcome="expired")

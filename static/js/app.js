@@ -244,7 +244,7 @@
   document.addEventListener("htmx:afterSettle", updateSelection);
 
   var LABELS = {
-    expired: "expired", created: "created", failed: "failed", refused: "refused",
+    expired: "expired", created: "created", "created-earlier": "created earlier", failed: "failed", refused: "refused",
     unknown: "outcome unknown", "not-found": "not found", "not-sent": "not sent", "already-sent": "already sent"
   };
 

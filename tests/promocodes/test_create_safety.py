@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from helpers import page_text as text
 
@@ -253,13 +254,17 @@ def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
     assert promo_code_calls(sandbox) == []
 
 
+@pytest.mark.django_db(transaction=True)  # each thread claims on its own database connection
 def test_of_many_simultaneous_claims_exactly_one_wins():
     token = safety.new_form_token()
     results, start = [], threading.Barrier(16)
 
     def claim():
         start.wait()
-        results.append(safety.claim_form_token(SimpleNamespace(session={}), token))
+        try:
+            results.append(safety.claim_form_token(SimpleNamespace(session={}), token))
+        finally:
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=claim) for _ in range(16)]
     for thread in threads:

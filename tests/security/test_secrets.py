@@ -14,6 +14,7 @@ import secrets
 import httpx
 import pytest
 from django.test import Client
+from helpers import reset_the_hour
 
 from promoadmin.impact import factory
 from promoadmin.impact.sandbox import SandboxApp, serve_sandbox
@@ -82,6 +83,7 @@ def tour(upstream, editor, viewer):
         yield f"create {status}", editor_client.post("/promo-codes/new/", {**create, "code": f"SECRET{status}"})
         yield f"expire {status}", editor_client.post("/promo-codes/7000153/expire/")
         upstream.clear_faults()
+        reset_the_hour()  # after the 429, reads wait for the reset
     upstream.inject_fault(body="<html>proxy error</html>", count=10)
     yield "not json", editor_client.get("/promo-codes/7000154/")
     upstream.clear_faults()
