@@ -1,7 +1,7 @@
 """Settings for promoadmin, read from the environment (or a `.env` file) by django-environ.
 
 Every variable is listed, with its default, in the README's configuration table, and in
-.env.example (tests/test_env_example.py keeps the two in step with this file).
+.env.example (tests/security/test_env_example.py keeps the two in step with this file).
 With no IMPACT_ACCOUNT_SID / IMPACT_AUTH_TOKEN the app runs on the embedded sandbox. DEBUG is off
 unless set. A local sandbox run needs no SECRET_KEY: one is made once and kept in .secret_key
 beside manage.py. A production start (the container image, or gunicorn) refuses DEBUG in a
@@ -32,6 +32,8 @@ IMPACT_USE_SANDBOX = not IMPACT_ACCOUNT_SID
 # The image sets PROMOADMIN_IN_CONTAINER; gunicorn is how production serves the app (README).
 IN_CONTAINER = env.bool("PROMOADMIN_IN_CONTAINER", default=False)
 PRODUCTION_START = IN_CONTAINER or "gunicorn" in sys.modules
+if not IMPACT_USE_SANDBOX and env.bool("IMPACT_USE_SANDBOX", default=False):
+    raise ImproperlyConfigured("IMPACT_USE_SANDBOX=1 and impact.com credentials are both set: choose one.")
 if PRODUCTION_START and IMPACT_USE_SANDBOX and not env.bool("IMPACT_USE_SANDBOX", default=False):
     raise ImproperlyConfigured(
         "No impact.com credentials: set IMPACT_ACCOUNT_SID and IMPACT_AUTH_TOKEN, or set "
