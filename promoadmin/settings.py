@@ -10,6 +10,7 @@ container, a missing key, and the sandbox unless IMPACT_USE_SANDBOX=1 asks for i
 
 import secrets
 import sys
+import warnings
 from pathlib import Path
 
 import environ
@@ -174,6 +175,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # as it is (from the finders), and the storage names files as they are (see staticfiles.py).
 STATIC_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
 WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+if not STATIC_COLLECTED:
+    # whitenoise warns that STATIC_ROOT does not exist: expected before collectstatic, not a fault.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
