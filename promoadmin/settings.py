@@ -8,8 +8,10 @@ beside manage.py. A production start (the container image, or gunicorn) refuses 
 container, a missing key, and the sandbox unless IMPACT_USE_SANDBOX=1 asks for it.
 """
 
+import os
 import secrets
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -64,8 +66,17 @@ LOCAL_SECRET_KEY_FILE = BASE_DIR / ".secret_key"
 
 def _local_secret_key() -> str:
     if not LOCAL_SECRET_KEY_FILE.exists():
-        LOCAL_SECRET_KEY_FILE.touch(mode=0o600)
-        LOCAL_SECRET_KEY_FILE.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        # Written whole to a private temporary file, then linked into place: two processes starting
+        # at once (runserver's reloader, a test run) agree on one key and never read a half-written one.
+        fd, temporary = tempfile.mkstemp(dir=BASE_DIR, prefix=".secret_key.")  # mode 600
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(temporary, LOCAL_SECRET_KEY_FILE)
+        except FileExistsError:
+            pass  # another process won: use its key
+        finally:
+            os.unlink(temporary)
     return LOCAL_SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
 
 
