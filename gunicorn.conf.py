@@ -34,8 +34,10 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-# Where to listen. PORT is what most platforms (Heroku, Render, Cloud Run, ...) set.
-bind = f"0.0.0.0:{_int_env('PORT', 8000)}"
+# Where to listen. PORT is what most platforms (Heroku, Render, Cloud Run, ...) set. BIND_ADDRESS
+# narrows it to one interface: a private address when an auth proxy must be the only way in
+# (single sign-on, see the README's Security section); every interface by default.
+bind = f"{os.environ.get('BIND_ADDRESS') or '0.0.0.0'}:{_int_env('PORT', 8000)}"
 
 # gthread: each worker process runs a fixed pool of threads, each handling one request at a time.
 # The views are synchronous (Django ORM for sessions, httpx.Client for impact.com), so this is

@@ -1,10 +1,18 @@
 """Settings for promoadmin, read from the environment (or a `.env` file) by django-environ.
 
-Every variable is listed, with its default, in the README's configuration table.
-With no IMPACT_ACCOUNT_SID / IMPACT_AUTH_TOKEN the app runs on the embedded sandbox,
-which is also development mode: DEBUG defaults to on and a throwaway SECRET_KEY is used.
+Every variable is listed, with its default, in the README's configuration table, and in
+.env.example (tests/security/test_env_example.py keeps the two in step with this file).
+With no IMPACT_ACCOUNT_SID / IMPACT_AUTH_TOKEN the app runs on the embedded sandbox. DEBUG is off
+unless set. A local sandbox run needs no SECRET_KEY: one is made once and kept in .secret_key
+beside manage.py. A production start (the container image, or gunicorn) refuses DEBUG in a
+container, a missing key, and the sandbox unless IMPACT_USE_SANDBOX=1 asks for it.
 """
 
+import os
+import secrets
+import sys
+import tempfile
+import warnings
 from pathlib import Path
 
 import environ
@@ -24,6 +32,16 @@ if bool(IMPACT_ACCOUNT_SID) != bool(IMPACT_AUTH_TOKEN):
         "or neither (embedded sandbox)."
     )
 IMPACT_USE_SANDBOX = not IMPACT_ACCOUNT_SID
+# The image sets PROMOADMIN_IN_CONTAINER; gunicorn is how production serves the app (README).
+IN_CONTAINER = env.bool("PROMOADMIN_IN_CONTAINER", default=False)
+PRODUCTION_START = IN_CONTAINER or "gunicorn" in sys.modules
+if not IMPACT_USE_SANDBOX and env.bool("IMPACT_USE_SANDBOX", default=False):
+    raise ImproperlyConfigured("IMPACT_USE_SANDBOX=1 and impact.com credentials are both set: choose one.")
+if PRODUCTION_START and IMPACT_USE_SANDBOX and not env.bool("IMPACT_USE_SANDBOX", default=False):
+    raise ImproperlyConfigured(
+        "No impact.com credentials: set IMPACT_ACCOUNT_SID and IMPACT_AUTH_TOKEN, or set "
+        "IMPACT_USE_SANDBOX=1 to serve the embedded sandbox (demo data, never a real account)."
+    )
 IMPACT_API_BASE_URL = env.str("IMPACT_API_BASE_URL", default="https://api.impact.com")
 # Bounds a whole API operation, retries included.
 IMPACT_TIMEOUT = env.float("IMPACT_TIMEOUT", default=10.0)
@@ -46,13 +64,39 @@ if min(IMPACT_USER_BUDGET, IMPACT_ADMIN_BUDGET) < 1 or IMPACT_WRITE_RESERVE < 0:
 IMPACT_REQUEST_BUDGET = "promoadmin.promocodes.budget.spend_for_current_user"
 
 # --- Django core ------------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=IMPACT_USE_SANDBOX)
+DEBUG = env.bool("DEBUG", default=False)
+if DEBUG and IN_CONTAINER:
+    raise ImproperlyConfigured("DEBUG is never on in the container image: unset DEBUG (or set DEBUG=0).")
 
+# A local sandbox run (no credentials, not a production start) keeps a key of its own, made once, in
+# a git-ignored file: sessions survive restarts, and no key is shared by every install.
+LOCAL_SECRET_KEY_FILE = BASE_DIR / ".secret_key"
+
+
+def _local_secret_key() -> str:
+    if not LOCAL_SECRET_KEY_FILE.exists():
+        # Written whole to a private temporary file, then linked into place: two processes starting
+        # at once (runserver's reloader, a test run) agree on one key and never read a half-written one.
+        fd, temporary = tempfile.mkstemp(dir=BASE_DIR, prefix=".secret_key.")  # mode 600
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(temporary, LOCAL_SECRET_KEY_FILE)
+        except FileExistsError:
+            pass  # another process won: use its key
+        finally:
+            os.unlink(temporary)
+    return LOCAL_SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and IMPACT_USE_SANDBOX and not PRODUCTION_START:
+    SECRET_KEY = _local_secret_key()
+# The key this project shipped as its development default once: still refused if someone copied it.
 _DEV_SECRET_KEY = "insecure-dev-only-key-for-the-sandbox"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET_KEY):
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured(
-        "SECRET_KEY is missing or weak. With DEBUG off, set SECRET_KEY to at least 50 random "
+        "SECRET_KEY is missing or weak. Set SECRET_KEY to at least 50 random "
         "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
 
@@ -86,6 +130,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "promoadmin.promocodes.budget.UserBudgetMiddleware",
+    "promoadmin.promocodes.caching.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "promoadmin.promocodes.middleware.ImpactErrorMiddleware",
@@ -147,13 +192,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic (the image, a production install) writes hashed, compressed copies and a manifest to
+# STATIC_ROOT, served with far-future caching. A local run has none: whitenoise then serves static/
+# as it is (from the finders), and the storage names files as they are (see staticfiles.py).
+STATIC_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+if not STATIC_COLLECTED:
+    # whitenoise warns that STATIC_ROOT does not exist: expected before collectstatic, not a fault.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "promoadmin.staticfiles.StaticFilesStorage"},
 }
 
 # --- Security (see the README's Security section) ---------------------------------------

@@ -241,6 +241,13 @@ class ImpactClient:
             return _parse_response(response)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    def probe(self, path: str, params: dict | None = None) -> httpx.Response:
+        """One GET as impact.com answers it: no retry, no cache, no parsing, errors not raised.
+        For `manage.py check_impact`, which reports each endpoint's status and headers itself."""
+        response = self._http.get(path, params=params)
+        self._remember_rate_limit(response)
+        return response
+
     def _backoff(self, attempt: int, deadline: float) -> bool:
         """Sleep before the next try (exponential, with jitter); False if that would pass the deadline."""
         delay = self.backoff_seconds * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)

@@ -188,3 +188,16 @@ def test_it_opens_a_code_from_its_row(editor_page: Page):
     expect(page.locator(".discount")).to_contain_text("Buy 2")
     page.get_by_role("link", name="Promo codes").first.click()
     expect(page).to_have_url(re.compile(r"/promo-codes/$"))
+
+
+def test_under_debug_a_bad_date_filter_shows_its_message_and_keeps_the_page(sign_in_as, same_document, settings):
+    # django-htmx's debug script (under DEBUG) replaced the whole document with the 400 fragment.
+    settings.DEBUG = True
+    page = sign_in_as("editor", "/promo-codes/")
+
+    with same_document(page):
+        page.locator("#id_start_date").fill("2026-12-31")
+        page.locator("#id_end_date").fill("2026-01-01")  # before the start: a 400 from the htmx request
+        page.locator("#id_end_date").press("Enter")
+        expect(page.locator(HEADING)).to_have_text("Fix the filters")
+        expect(page.locator("#id_code")).to_be_visible()  # the filter form is still there

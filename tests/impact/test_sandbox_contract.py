@@ -1,13 +1,12 @@
-"""The sandbox against the upstream OpenAPI descriptions in ../shared/reference.
+"""The sandbox against our description of impact.com's API in tests/contract/impact-brand-api.yml.
 
 Two kinds of test: schemathesis generates requests from each spec and checks every answer is no 5xx
 and, where the spec describes it (200), matches the schema; and explicit walks over the whole
 seeded data validate every object the sandbox can send, since random ids rarely hit a real one.
 
-About `nullable: true`: the specs are OpenAPI 3.1 but use that 3.0 keyword. schemathesis 4 honours
-it anyway (null is accepted where the spec says nullable and rejected elsewhere, which
-`test_the_validator_accepts_nulls_only_where_the_spec_allows` pins down), so the specs are loaded
-as written, with no rewrite to `type: [..., "null"]`.
+The description is OpenAPI 3.0, so `nullable: true` marks what may be null and everything else may
+not (`test_the_validator_accepts_nulls_only_where_the_spec_allows` pins that down). It lives in the
+repository so that the suite needs nothing beside a clone.
 """
 
 import base64
@@ -25,7 +24,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from promoadmin.impact.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxApp
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "impact-brand-api.yml"
 SID, TOKEN = DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 BASE = f"/Advertisers/{SID}"
 AUTHORIZATION = {"Authorization": "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()}
@@ -36,34 +35,28 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 APP = SandboxApp(today=date(2026, 11, 25), rate_limit=10**9)
 
 
-def load_spec(filename: str, *, operation_ids: list[str] | None = None):
-    """The spec, aimed at the sandbox's account, with realistic examples to start the fuzzing from."""
-    raw = yaml.safe_load((REFERENCE / filename).read_text(encoding="utf-8"))
+def load_spec(*, operation_ids: list[str]):
+    """The operations named, aimed at the sandbox's account, with realistic examples to start the fuzzing from."""
+    raw = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    # Any other SID is (rightly) a 403: pin it so generated requests reach the data.
+    raw["components"]["parameters"]["AccountSID"]["schema"] = {"type": "string", "enum": [SID]}
     for path_item in raw["paths"].values():
-        for operation in path_item.values():
-            for parameter in operation.get("parameters", []):
-                if parameter["name"] == "AccountSID":
-                    # Any other SID is (rightly) a 403: pin it so generated requests reach the data.
-                    parameter["schema"] = {"type": "string", "enum": [SID]}
-                if parameter["name"] == "PromoCodeId":
-                    parameter["example"] = 7000151  # WELCOME10, so the examples phase gets a 200
-    create = raw.get("components", {}).get("schemas", {}).get("PromoCodeCreate")
-    if create:
-        create["example"] = {"AssignedPartnerId": 2552842, "CampaignId": 1000, "CreditPolicy": "ALWAYS",
-                             "Code": "CONTRACT1", "Type": "LI", "DealId": 401,
-                             "StartDate": "2026-12-01T00:00:00-08:00", "EndDate": "2027-01-31T23:59:59-08:00"}
+        for parameter in path_item.get("parameters", []):
+            if parameter.get("name") == "PromoCodeId":
+                parameter["example"] = 7000151  # WELCOME10, so the examples phase gets a 200
+    raw["components"]["schemas"]["PromoCodeCreate"]["example"] = {
+        "AssignedPartnerId": 2552842, "CampaignId": 1000, "CreditPolicy": "ALWAYS", "Code": "CONTRACT1", "Type": "LI",
+        "DealId": 401, "StartDate": "2026-12-01T00:00:00-08:00", "EndDate": "2027-01-31T23:59:59-08:00"}
     schema = schemathesis.openapi.from_dict(raw)
     schema.app = APP  # call over WSGI, in process
-    if operation_ids:
-        schema = schema.include(operation_id=operation_ids)
-    return schema
+    return schema.include(operation_id=operation_ids)
 
 
-PROMO_CODES = load_spec("impact-brand-promocodes-v14-openapi.yml")
+PROMO_CODES = load_spec(operation_ids=["listPromoCodes", "createPromoCode", "getPromoCodeById", "expirePromoCode"])
 PICKER_LISTS = {
-    "Campaigns": load_spec("impact-brand-programs-v14-openapi.yml", operation_ids=["listPrograms"]),
-    "MediaPartners": load_spec("impact-brand-partners-v14-openapi.yml", operation_ids=["listPartners"]),
-    "Deals": load_spec("impact-brand-deals-v14-openapi.yml", operation_ids=["listDeals"]),
+    "Campaigns": load_spec(operation_ids=["listPrograms"]),
+    "MediaPartners": load_spec(operation_ids=["listPartners"]),
+    "Deals": load_spec(operation_ids=["listDeals"]),
 }
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -102,10 +102,10 @@ def test_it_refuses_half_configured_credentials():
     assert "Set both IMPACT_ACCOUNT_SID and IMPACT_AUTH_TOKEN" in result.stderr
 
 
-def test_it_needs_no_secret_key_on_the_sandbox_in_debug():
-    on_sandbox = settings_under()  # no credentials: sandbox, development mode
+def test_it_needs_no_secret_key_on_the_sandbox_and_debug_stays_off():
+    on_sandbox = settings_under()  # no variables at all: a local run on the embedded sandbox
 
-    assert on_sandbox["DEBUG"] is True and on_sandbox["IMPACT_USE_SANDBOX"] is True
+    assert on_sandbox["DEBUG"] is False and on_sandbox["IMPACT_USE_SANDBOX"] is True
 
 
 def test_it_sends_secure_cookies_and_hsts_over_https(client, editor, settings):

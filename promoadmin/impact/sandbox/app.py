@@ -10,7 +10,8 @@ Each request goes through the same steps, in this order:
 3. credentials: HTTP Basic with the account SID and auth token, else 401;
 4. the hourly rate limit: only authenticated requests count, past the limit 429;
 5. routing: unknown path 404, a path naming another account SID 403 (the credentials are valid but
-   not for that account), a method the path does not have 405;
+   not for that account), a resource in `denied_resources` 403 (a token scoped to other endpoints),
+   a method the path does not have 405;
 6. the handler.
 
 Where the upstream documentation is silent, the sandbox decides (and the tests pin it down):
@@ -41,6 +42,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlencode
 
@@ -201,6 +203,8 @@ class SandboxApp:
             self._faults: deque[_Fault] = deque()
             self._window_started: float | None = None
             self._window_used = 0
+            # Resources this token may not use, e.g. {"Deals"}: a token scoped to the others (403).
+            self.denied_resources: set[str] = set()
 
     def inject_fault(self, status: int | None = None, *, count: int = 1, latency_ms: int = 0,
                      body: str | None = None) -> None:
@@ -249,7 +253,9 @@ class SandboxApp:
         else:
             body = json.dumps(response.payload, ensure_ascii=False).encode("utf-8")
             content_type = "application/json; charset=utf-8"
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        # Date, as every real server sends it (manage.py check_impact measures the clock offset by it).
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                   ("Date", formatdate(usegmt=True))]
         headers += response.headers
         if not any(name == "X-RateLimit-Limit" for name, _ in headers):
             headers += self._rate_limit_headers()
@@ -306,6 +312,8 @@ class SandboxApp:
             raise _ApiError(404, f"No such resource: {request.path}")
         if match["sid"] != self.account_sid:
             raise _ApiError(403, "These credentials are not permitted for that account")
+        if match["resource"] in self.denied_resources:
+            raise _ApiError(403, f"This API token is not permitted to use {match['resource']}")
         routes = self._routes(match["resource"], has_item=match["item"] is not None)
         if routes is None:
             raise _ApiError(404, f"No such resource: {request.path}")
