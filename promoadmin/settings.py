@@ -5,6 +5,7 @@ With no IMPACT_ACCOUNT_SID / IMPACT_AUTH_TOKEN the app runs on the embedded sand
 which is also development mode: DEBUG defaults to on and a throwaway SECRET_KEY is used.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "promoadmin.promocodes",
 ]
 
@@ -78,6 +80,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "promoadmin.promocodes.middleware.ImpactErrorMiddleware",
+    # Last: turns a sign-in refused for the lockout (any door) into lockout.lockout_response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# axes first: it refuses a locked-out sign-in before any backend checks a password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Single sign-on: trust a user name header set by the company's auth proxy (see README).
@@ -87,10 +97,7 @@ if REMOTE_USER_HEADER:
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "promoadmin.promocodes.middleware.ProxyRemoteUserMiddleware",
     )
-    AUTHENTICATION_BACKENDS = [
-        "django.contrib.auth.backends.RemoteUserBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
+    AUTHENTICATION_BACKENDS.insert(1, "django.contrib.auth.backends.RemoteUserBackend")
 
 ROOT_URLCONF = "promoadmin.urls"
 WSGI_APPLICATION = "promoadmin.wsgi.application"
@@ -175,9 +182,31 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Failed sign-ins: after this many failures for one user name or address, wait this long.
+# The proxies (addresses or networks) in front of promoadmin whose X-Forwarded-For is believed: the
+# client address for the sign-in lockout (lockout.client_address). gunicorn.conf.py reads the same
+# variable for forwarded_allow_ips. Empty: no proxy is trusted, the peer's address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as err:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {err} (list addresses or networks, comma-separated).") from None
+
+# Failed sign-ins (django-axes, see promocodes/lockout.py): after this many failures for one user
+# name from one client address, that pair waits this long. Counted in the database, every door.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=300)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_SECONDS < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_SECONDS must be at least 1.")
+AXES_FAILURE_LIMIT = "promoadmin.promocodes.lockout.failure_limit"
+AXES_COOLOFF_TIME = "promoadmin.promocodes.lockout.lockout_duration"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "promoadmin.promocodes.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "promoadmin.promocodes.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "promoadmin.promocodes.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# One row per failed attempt is enough; no row per successful sign-in and sign-out.
+AXES_DISABLE_ACCESS_LOG = True
 
 LOGGING = {
     "version": 1,
