@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Refuses a body by size and permission unread: its __call__ runs before any process_view,
+    # where the CSRF check reads the body, and after request.user and request.htmx are set.
+    "promoadmin.promocodes.request_limits.RequestBodyLimitMiddleware",
     "promoadmin.promocodes.middleware.ImpactErrorMiddleware",
     # Last: turns a sign-in refused for the lockout (any door) into lockout.lockout_response.
     "axes.middleware.AxesMiddleware",
@@ -191,6 +194,13 @@ try:
         ipaddress.ip_network(_proxy, strict=False)
 except ValueError as err:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {err} (list addresses or networks, comma-separated).") from None
+
+# Request bodies (request_limits.py refuses bigger ones unread, by Content-Length). The largest
+# non-file body is bulk create's signed batch of a reviewed 1 MB file; the one file is that CSV.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 
 # Failed sign-ins (django-axes, see promocodes/lockout.py): after this many failures for one user
 # name from one client address, that pair waits this long. Counted in the database, every door.
