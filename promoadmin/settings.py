@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "promoadmin.promocodes.regex_limits.RegexAllowanceMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -201,6 +202,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+
+# User-written regexes (regex_limits.py): seconds of matching one request may use in all, and
+# matches one user may run at a time (claimed in the cache: share it with Redis across instances).
+REGEX_SECONDS_PER_REQUEST = env.float("REGEX_SECONDS_PER_REQUEST", default=5.0)
+REGEX_RUNS_PER_USER = env.int("REGEX_RUNS_PER_USER", default=1)
+if not 0 < REGEX_SECONDS_PER_REQUEST <= 60 or REGEX_RUNS_PER_USER < 1:
+    raise ImproperlyConfigured("REGEX_SECONDS_PER_REQUEST must be between 0 and 60, REGEX_RUNS_PER_USER at least 1.")
 
 # Failed sign-ins (django-axes, see promocodes/lockout.py): after this many failures for one user
 # name from one client address, that pair waits this long. Counted in the database, every door.
