@@ -34,6 +34,11 @@ if not 0 < IMPACT_TIMEOUT <= 120:
 IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=30)
 # Campaigns, partners and deals change rarely; the pickers cache them longer.
 IMPACT_LOOKUP_CACHE_SECONDS = env.int("IMPACT_LOOKUP_CACHE_SECONDS", default=600)
+# One page's deadline (deadline.py): its impact.com calls, all together, end 5 s before it, leaving
+# the rest for rendering. Below gunicorn's timeout (30 s), above one call's IMPACT_TIMEOUT.
+REQUEST_TIMEOUT = env.float("REQUEST_TIMEOUT", default=20.0)
+if not IMPACT_TIMEOUT + 5 <= REQUEST_TIMEOUT <= 300:
+    raise ImproperlyConfigured("REQUEST_TIMEOUT must be at least IMPACT_TIMEOUT + 5 seconds (and at most 300).")
 # Below this many remaining requests in the hour, every page warns.
 IMPACT_RATE_LIMIT_WARNING = env.int("IMPACT_RATE_LIMIT_WARNING", default=100)
 
@@ -67,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "promoadmin.promocodes.health.HealthCheckMiddleware",
+    "promoadmin.promocodes.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that even answers made before the view (a 400 for a bad Host) cannot be framed.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
