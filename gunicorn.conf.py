@@ -73,11 +73,13 @@ accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
-# Proxies trusted to set X-Forwarded-Proto/-For (gunicorn then sets wsgi.url_scheme from them).
-# Only the local host by default; behind a load balancer list its addresses, or "*" when the
-# app is reachable only through it. Django itself trusts X-Forwarded-Proto only with
-# TRUST_X_FORWARDED_PROTO=1 (see settings.py).
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Proxies trusted to set X-Forwarded-Proto/-For (gunicorn then sets wsgi.url_scheme from them): the
+# same TRUSTED_PROXIES list (addresses or networks) Django uses for the client address. Empty by
+# default: no client, not even a local one, may claim HTTPS with a header. The old gunicorn-only
+# FORWARDED_ALLOW_IPS is refused rather than silently ignored.
+if os.environ.get("FORWARDED_ALLOW_IPS") and not os.environ.get("TRUSTED_PROXIES"):
+    raise SystemExit("gunicorn.conf.py: FORWARDED_ALLOW_IPS is now TRUSTED_PROXIES (also used for the sign-in lockout)")
+forwarded_allow_ips = ",".join(entry.strip() for entry in os.environ.get("TRUSTED_PROXIES", "").split(",") if entry.strip())
 
 # Import the app once in the master, then fork: workers start in a fraction of the time and share
 # the imported code's memory. Safe because nothing opens a connection at import time (the

@@ -8,6 +8,7 @@ beside manage.py. A production start (the container image, or gunicorn) refuses 
 container, a missing key, and the sandbox unless IMPACT_USE_SANDBOX=1 asks for it.
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -51,6 +52,11 @@ if not 0 < IMPACT_TIMEOUT <= 120:
 IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=30)
 # Campaigns, partners and deals change rarely; the pickers cache them longer.
 IMPACT_LOOKUP_CACHE_SECONDS = env.int("IMPACT_LOOKUP_CACHE_SECONDS", default=600)
+# One page's deadline (deadline.py): its impact.com calls, all together, end 5 s before it, leaving
+# the rest for rendering. Below gunicorn's timeout (30 s), above one call's IMPACT_TIMEOUT.
+REQUEST_TIMEOUT = env.float("REQUEST_TIMEOUT", default=20.0)
+if not IMPACT_TIMEOUT + 5 <= REQUEST_TIMEOUT <= 300:
+    raise ImproperlyConfigured("REQUEST_TIMEOUT must be at least IMPACT_TIMEOUT + 5 seconds (and at most 300).")
 # Below this many remaining requests in the hour, every page warns.
 IMPACT_RATE_LIMIT_WARNING = env.int("IMPACT_RATE_LIMIT_WARNING", default=100)
 # Each person's share of the account's hourly requests for reads (administrators: the larger one),
@@ -113,12 +119,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "promoadmin.promocodes",
     "promoadmin.shared_state",
 ]
 
 MIDDLEWARE = [
     "promoadmin.promocodes.health.HealthCheckMiddleware",
+    "promoadmin.promocodes.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that even answers made before the view (a 400 for a bad Host) cannot be framed.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -128,12 +136,24 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "promoadmin.promocodes.regex_limits.RegexAllowanceMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "promoadmin.promocodes.budget.UserBudgetMiddleware",
     "promoadmin.promocodes.caching.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Refuses a body by size and permission unread: its __call__ runs before any process_view,
+    # where the CSRF check reads the body, and after request.user and request.htmx are set.
+    "promoadmin.promocodes.request_limits.RequestBodyLimitMiddleware",
     "promoadmin.promocodes.middleware.ImpactErrorMiddleware",
+    # Last: turns a sign-in refused for the lockout (any door) into lockout.lockout_response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# axes first: it refuses a locked-out sign-in before any backend checks a password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Single sign-on: trust a user name header set by the company's auth proxy (see README).
@@ -143,10 +163,7 @@ if REMOTE_USER_HEADER:
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "promoadmin.promocodes.middleware.ProxyRemoteUserMiddleware",
     )
-    AUTHENTICATION_BACKENDS = [
-        "django.contrib.auth.backends.RemoteUserBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
+    AUTHENTICATION_BACKENDS.insert(1, "django.contrib.auth.backends.RemoteUserBackend")
 
 ROOT_URLCONF = "promoadmin.urls"
 WSGI_APPLICATION = "promoadmin.wsgi.application"
@@ -236,9 +253,45 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Failed sign-ins: after this many failures for one user name or address, wait this long.
+# The proxies (addresses or networks) in front of promoadmin whose X-Forwarded-For is believed: the
+# client address for the sign-in lockout (lockout.client_address). gunicorn.conf.py reads the same
+# variable for forwarded_allow_ips. Empty: no proxy is trusted, the peer's address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as err:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {err} (list addresses or networks, comma-separated).") from None
+
+# Request bodies (request_limits.py refuses bigger ones unread, by Content-Length). The largest
+# non-file body is bulk create's signed batch of a reviewed 1 MB file; the one file is that CSV.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+
+# User-written regexes (regex_limits.py): seconds of matching one request may use in all, and
+# matches one user may run at a time (claimed in the cache: share it with Redis across instances).
+REGEX_SECONDS_PER_REQUEST = env.float("REGEX_SECONDS_PER_REQUEST", default=5.0)
+REGEX_RUNS_PER_USER = env.int("REGEX_RUNS_PER_USER", default=1)
+if not 0 < REGEX_SECONDS_PER_REQUEST <= 60 or REGEX_RUNS_PER_USER < 1:
+    raise ImproperlyConfigured("REGEX_SECONDS_PER_REQUEST must be between 0 and 60, REGEX_RUNS_PER_USER at least 1.")
+
+# Failed sign-ins (django-axes, see promocodes/lockout.py): after this many failures for one user
+# name from one client address, that pair waits this long. Counted in the database, every door.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=300)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_SECONDS < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_SECONDS must be at least 1.")
+AXES_FAILURE_LIMIT = "promoadmin.promocodes.lockout.failure_limit"
+AXES_COOLOFF_TIME = "promoadmin.promocodes.lockout.lockout_duration"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "promoadmin.promocodes.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "promoadmin.promocodes.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "promoadmin.promocodes.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# One row per failed attempt is enough; no row per successful sign-in and sign-out.
+AXES_DISABLE_ACCESS_LOG = True
 
 LOGGING = {
     "version": 1,

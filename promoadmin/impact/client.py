@@ -13,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from .errors import (
     ImpactError,
     ImpactForbidden,
     ImpactNotFound,
+    ImpactPageDeadline,
     ImpactRateLimited,
     ImpactTimeout,
     ImpactUnauthorized,
@@ -46,6 +48,9 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = {500, 502, 503, 504}
 SAFE_METHODS = {"GET", "DELETE"}  # DELETE expires: doing it twice is harmless.
 MAX_LOOKUP_PAGES = 20
+# The moment (time.monotonic()) by which every operation of the current page must end, set by the
+# app per request: a page of many calls is bounded as a whole, not only call by call. None: no bound.
+page_deadline: ContextVar[float | None] = ContextVar("impact_page_deadline", default=None)
 
 
 class Cache(Protocol):
@@ -201,10 +206,17 @@ class ImpactClient:
     # --- HTTP -------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None) -> Any:
-        """One API operation, bounded by `self.timeout` in total, retries included."""
+        """One API operation, bounded by `self.timeout` in total, retries included, and by `page_deadline`."""
         if self._before_request is not None:
             self._before_request(method)
         deadline = time.monotonic() + self.timeout
+        shared = page_deadline.get()
+        if shared is not None:
+            if shared <= time.monotonic():
+                raise ImpactPageDeadline(
+                    "promoadmin stopped asking impact.com: this page used all its time. Nothing more was sent."
+                )
+            deadline = min(deadline, shared)
         attempts = self.max_attempts if method in SAFE_METHODS else 1
         reached = False  # whether any attempt may have got to impact.com
         for attempt in range(1, attempts + 1):

@@ -73,3 +73,9 @@ class ImpactUnreachable(ImpactUnavailable):
 class ImpactTimeout(ImpactUnavailable):
     status = 504
     title = "impact.com took too long to answer"
+
+
+class ImpactPageDeadline(ImpactUnreachable):
+    """The page's time for impact.com ran out before this request was sent (so a write did not happen)."""
+
+    title = "This page took too long"

@@ -61,6 +61,7 @@ from . import audit, receipts, safety
 from .budget import SlowedDown, ask_share, check_budget
 from .forms import PromoCodeForm
 from .models import CREATE_PERMISSION
+from .request_limits import accepts_upload
 
 SALT = "promoadmin.bulk-create"
 MAX_BYTES = 1_000_000
@@ -231,6 +232,7 @@ def _check_duplicates(rows: list[Row]) -> None:
 # --- the views ----------------------------------------------------------------------------------
 
 
+@accepts_upload(permission=CREATE_PERMISSION, max_file_bytes=lambda: MAX_BYTES)
 @csrf_exempt  # only so the upload handlers can be set first; csrf_protect below checks the token
 @require_http_methods(["GET", "POST"])
 def promo_code_bulk_create(request: HttpRequest) -> HttpResponse:
@@ -245,13 +247,6 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
                "max_kb": MAX_BYTES // 1000}
     if request.method == "GET":
         return TemplateResponse(request, "promocodes/bulk_create.html", context)
-    try:
-        content_length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        content_length = 0
-    if content_length > MAX_BYTES + 64_000:
-        context["problem"] = f"The file is larger than {MAX_BYTES // 1000} kB. Split it into smaller files."
-        return TemplateResponse(request, "promocodes/bulk_create.html", context, status=413)
     if "batch" in request.POST:
         return _run(request)
     handler = request.upload_handlers[0]

@@ -30,6 +30,7 @@ from promoadmin.impact.errors import (
     ImpactError,
     ImpactForbidden,
     ImpactNotFound,
+    ImpactPageDeadline,
     ImpactRateLimited,
     ImpactUnauthorized,
 )
@@ -47,7 +48,7 @@ MAX_PAGES = 5  # list pages of 1000 read to find the codes
 MAX_DIRECT_READS = 20  # named codes past those pages, read one call each
 TOKEN_MAX_AGE = 3600  # a confirmation is good for an hour
 # Errors that will fail every following request too: stop the batch.
-STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
+STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden, ImpactPageDeadline)
 
 
 def _require_permission(request: HttpRequest) -> None:

@@ -6,8 +6,10 @@ Before streaming, the view learns how many codes match from the list's first pag
 in promoadmin's 30-second cache from the list just shown) and refuses when the export would need
 more requests than the hourly budget has left.
 
-Cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
-get a leading apostrophe (OWASP's advice on CSV injection).
+Every text cell goes through `neutralise`: one that a spreadsheet could run as a formula (= + - @
+after any leading spaces or line breaks, or starting with a tab, carriage return or line feed) gets a
+leading apostrophe (OWASP's advice on CSV injection). Every column, since impact.com's answers are
+data we do not control, even the ones that are usually a fixed word (type, state, credit policy).
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ COLUMNS = (
     "assigned_partner_name", "credit_policy", "start_date", "end_date", "created_date", "deal_id", "deal_name",
     "discount",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARACTERS = ("=", "+", "-", "@")
+# Spreadsheets skip these before looking for a formula character, and a tab or line break first is
+# itself treated as the start of a formula by some of them.
+LEADING_BLANKS = " \t\r\n"
 ROWS_PER_CHUNK = 200
 
 
@@ -52,8 +57,11 @@ class _Echo:
         return value
 
 
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+def neutralise(value: str) -> str:
+    """The cell as text a spreadsheet shows as written, never runs."""
+    if value[:1] in ("\t", "\r", "\n") or value.lstrip(LEADING_BLANKS).startswith(FORMULA_CHARACTERS):
+        return "'" + value
+    return value
 
 
 def _moment(value) -> str:
@@ -62,24 +70,25 @@ def _moment(value) -> str:
 
 def cells(promo: PromoCode) -> list:
     deal = promo.deal
-    return [
+    row = [
         promo.id,
-        _text(promo.code),
+        promo.code,
         promo.type,
         promo.state,
         promo.status,
         promo.campaign_id or "",
-        _text(promo.campaign_name),
+        promo.campaign_name,
         promo.assigned_partner_id or "",
-        _text(promo.assigned_partner_name),
+        promo.assigned_partner_name,
         promo.credit_policy,
         _moment(promo.start_date),
         _moment(promo.end_date),
         _moment(promo.created_date),
         (deal.id or "") if deal else "",
-        _text(deal.name) if deal else "",
-        _text(deal.discount.summary) if deal else "",
+        deal.name if deal else "",
+        deal.discount.summary if deal else "",
     ]
+    return [neutralise(cell) if isinstance(cell, str) else cell for cell in row]
 
 
 def stream_rows(client: ImpactClient, filters: PromoCodeFilters) -> Iterator[str]:

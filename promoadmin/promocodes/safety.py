@@ -16,7 +16,7 @@ wrong. Before a create (and for a preview) promoadmin therefore:
 - can show the exact request instead of sending it (`preview_request`).
 
 Regex semantics: a pattern matches a code when it matches the whole code (Python's `re.fullmatch`),
-case-sensitively unless it says `(?i)`. See regex_check.py.
+case-sensitively unless it says `(?i)`. See regex_check.py; regex_limits.py bounds the time spent.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 from promoadmin.shared_state import store
 
-from . import regex_check
+from . import regex_check, regex_limits
 
 ACTIVE_PAGE_SIZE = 1000  # the most impact.com sends in one page
 TOKEN_SECONDS = 24 * 3600
@@ -321,7 +321,7 @@ def _match_all(wanted: dict[str, dict[str, None]], retry_seconds: float) -> tupl
     retry_until = None
     for jobs in batches:
         try:
-            outcomes = regex_check.match(jobs, timeout=OVERLAP_TIMEOUT)
+            outcomes = regex_limits.match(jobs, timeout=OVERLAP_TIMEOUT)
         except regex_check.RegexTimeout:
             if len(jobs) == 1 or not retry_seconds:
                 untested.update(pattern for pattern, _ in jobs)
@@ -331,7 +331,7 @@ def _match_all(wanted: dict[str, dict[str, None]], retry_seconds: float) -> tupl
             for job in jobs:
                 left = min(OVERLAP_TIMEOUT, retry_until - time.monotonic())
                 try:
-                    outcomes += regex_check.match([job], timeout=left) if left > 0 else [None]
+                    outcomes += regex_limits.match([job], timeout=left) if left > 0 else [None]
                 except regex_check.RegexTimeout:
                     outcomes.append(None)
         for (pattern, texts), outcome in zip(jobs, outcomes, strict=True):
@@ -409,6 +409,7 @@ class RegexTrial:
     samples: tuple[Sample, ...] = ()
     error: str = ""
     too_slow: bool = False
+    busy: bool = False  # not tested: the user's other regex work was still running (regex_limits)
     dropped: int = 0  # samples over MAX_SAMPLES, not tested
     unanchored: bool = False
     case_sensitive: bool = False
@@ -454,7 +455,9 @@ def try_regex(pattern: str, samples_text: str) -> RegexTrial:
     if not texts:
         return trial
     try:
-        [outcome] = regex_check.match([(pattern, texts)], timeout=TESTER_TIMEOUT)
+        [outcome] = regex_limits.match([(pattern, texts)], timeout=TESTER_TIMEOUT)
+    except regex_limits.RegexBusy:
+        return _replace(trial, busy=True)
     except regex_check.RegexTimeout:
         return _replace(trial, too_slow=True)
     samples = tuple(

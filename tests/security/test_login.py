@@ -6,7 +6,6 @@ import time
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 PASSWORD = "editor-password-1"
@@ -43,7 +42,6 @@ def assert_stays_on_site(location: str) -> None:
 
 @pytest.fixture
 def anonymous():
-    cache.clear()  # the lockout counters
     return Client()
 
 
@@ -96,7 +94,7 @@ def test_it_sends_people_to_sign_in_with_the_page_they_wanted(anonymous):
     assert response["Location"] == "/accounts/login/?next=/promo-codes/7000151/"
 
 
-# --- lockout ------------------------------------------------------------------------------
+# --- lockout (the same for every door: see test_lockout.py) ----------------------------------
 
 
 def fail(client, username="editor", address="10.0.0.1"):
@@ -109,33 +107,34 @@ def sign_in(client, username="editor", address="10.0.0.1"):
 
 def test_it_locks_a_user_name_out_after_repeated_failures(anonymous, editor, settings):
     settings.LOGIN_FAILURE_LIMIT = 5
-    for _ in range(5):
+    for _ in range(4):
         assert fail(anonymous).status_code == 200  # the form again, with "please enter a correct..."
 
-    locked = fail(anonymous)
+    locked = fail(anonymous)  # the fifth failure
     right_password = sign_in(anonymous)
 
     assert locked.status_code == 429
     assert right_password.status_code == 429  # even the right password is refused while locked
     assert "Too many failed sign-ins" in right_password.content.decode()
+    assert 'value="editor"' in right_password.content.decode()  # the typed name is kept
     assert "_auth_user_id" not in anonymous.session
 
 
-def test_it_locks_the_user_name_whatever_the_address_and_letter_case(anonymous, editor, settings):
+def test_it_counts_the_user_name_whatever_the_letter_case_and_spaces(anonymous, editor, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     for index in range(3):
-        fail(anonymous, username="Editor" if index % 2 else "editor ", address=f"10.0.1.{index}")
+        fail(anonymous, username="Editor" if index % 2 else "editor ")
 
-    assert sign_in(anonymous, address="10.9.9.9").status_code == 429
+    assert sign_in(anonymous).status_code == 429
 
 
-def test_it_locks_an_address_that_guesses_many_user_names(anonymous, editor, viewer, settings):
-    settings.LOGIN_FAILURE_LIMIT = 4
-    for index in range(4):
-        fail(anonymous, username=f"guess{index}", address="10.0.2.1")
+def test_guessing_from_one_address_does_not_lock_the_user_out_elsewhere(anonymous, editor, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for _ in range(5):
+        fail(anonymous, address="10.0.2.1")
 
     assert sign_in(anonymous, address="10.0.2.1").status_code == 429
-    assert sign_in(anonymous, address="10.0.2.2").status_code == 302  # another address is not affected
+    assert sign_in(Client(), address="10.0.2.2").status_code == 302  # the real user, from their own address
 
 
 def test_it_lifts_the_lockout_after_the_wait(anonymous, editor, settings):

@@ -22,6 +22,7 @@ def sso_settings(header: str = "X-Remote-User"):
         REMOTE_USER_HEADER=header,
         MIDDLEWARE=middleware,
         AUTHENTICATION_BACKENDS=[
+            "axes.backends.AxesStandaloneBackend",
             "django.contrib.auth.backends.RemoteUserBackend",
             "django.contrib.auth.backends.ModelBackend",
         ],
