@@ -60,11 +60,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "promoadmin.impact",
     "promoadmin.promocodes",
 ]
 
 MIDDLEWARE = [
-    "promoadmin.promocodes.health.HealthCheckMiddleware",
+    "promoadmin.web.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that even answers made before the view (a 400 for a bad Host) cannot be framed.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -77,7 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "promoadmin.promocodes.middleware.ImpactErrorMiddleware",
+    "promoadmin.web.middleware.ImpactErrorMiddleware",
 ]
 
 # Single sign-on: trust a user name header set by the company's auth proxy (see README).
@@ -85,7 +86,7 @@ REMOTE_USER_HEADER = env.str("REMOTE_USER_HEADER", default="")
 if REMOTE_USER_HEADER:
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-        "promoadmin.promocodes.middleware.ProxyRemoteUserMiddleware",
+        "promoadmin.web.middleware.ProxyRemoteUserMiddleware",
     )
     AUTHENTICATION_BACKENDS = [
         "django.contrib.auth.backends.RemoteUserBackend",
@@ -105,7 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "promoadmin.promocodes.context_processors.impact_status",
+                "promoadmin.web.context_processors.impact_status",
             ],
         },
     },

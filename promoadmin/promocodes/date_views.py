@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
+from promoadmin.web.htmx import wants_fragment
 
 from .budget import SCAN_PAGE_SIZE, Scan, scan_promo_codes
 from .forms import PromoCodeFilterForm
-from .htmx import wants_fragment
 from .templatetags.promocodes import full_datetime
 
 MAX_PAGES = 5  # at most 5 requests, 5000 codes, per view

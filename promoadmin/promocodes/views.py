@@ -33,12 +33,12 @@ from promoadmin.impact.errors import (
 )
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCodeFilters
+from promoadmin.web.htmx import wants_fragment, wants_fresh_data
+from promoadmin.web.middleware import add_retry_after
 
 from . import audit, lookups, receipts, safety
 from .date_views import promo_code_date_view
 from .forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
-from .htmx import wants_fragment, wants_fresh_data
-from .middleware import add_retry_after
 from .models import CREATE_PERMISSION, EXPIRE_PERMISSION
 
 logger = logging.getLogger(__name__)
