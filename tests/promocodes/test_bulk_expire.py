@@ -13,7 +13,7 @@ from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCodeFilters
-from promoadmin.promocodes import bulk_expire
+from promoadmin.promocodes.views import bulk_expire
 
 URL = "/promo-codes/bulk-expire/"
 WELCOME10, ANVILBOGO, SHIPFREE, PLAINCODE, SPRINGREADS, LASTCALL = 7000151, 7000152, 7000153, 7000155, 7000157, 7000158

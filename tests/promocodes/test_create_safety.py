@@ -18,7 +18,7 @@ from helpers import page_text as text
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_AUTH_TOKEN
-from promoadmin.promocodes import regex_check, safety
+from promoadmin.promocodes import regex_check, services
 
 CREATE_URL = "/promo-codes/new/"
 CHECK_URL = "/promo-codes/new/check/"
@@ -139,7 +139,7 @@ def test_when_the_check_cannot_be_made_nothing_is_sent(editor_client, sandbox):
 
 
 def test_a_campaign_with_more_active_codes_than_a_page_gets_a_second_call_for_duplicates(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(safety, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
+    monkeypatch.setattr(services, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
 
     response = editor_client.post(CREATE_URL, new_code(code="anvilbogo"))  # not among the 2 newest
 
@@ -196,7 +196,7 @@ def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, san
 
 
 def test_an_overlapping_pattern_that_is_too_slow_to_check_is_refused(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(safety, "OVERLAP_TIMEOUT", 0.5)
+    monkeypatch.setattr(services, "OVERLAP_TIMEOUT", 0.5)
     assert editor_client.post(CREATE_URL, new_code(code="A" * 40 + "B")).status_code == 302
     started = time.monotonic()
 
@@ -244,7 +244,7 @@ def test_the_session_remembers_what_a_form_created_even_if_the_cache_forgets(edi
 
 def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
     token = form_token(editor_client)
-    assert safety.claim_form_token(SimpleNamespace(session={}), token) is None  # the first click, in flight
+    assert services.claim_form_token(SimpleNamespace(session={}), token) is None  # the first click, in flight
 
     twin = editor_client.post(CREATE_URL, new_code(form_token=token))
 
@@ -254,12 +254,12 @@ def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
 
 
 def test_of_many_simultaneous_claims_exactly_one_wins():
-    token = safety.new_form_token()
+    token = services.new_form_token()
     results, start = [], threading.Barrier(16)
 
     def claim():
         start.wait()
-        results.append(safety.claim_form_token(SimpleNamespace(session={}), token))
+        results.append(services.claim_form_token(SimpleNamespace(session={}), token))
 
     threads = [threading.Thread(target=claim) for _ in range(16)]
     for thread in threads:

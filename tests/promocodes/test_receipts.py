@@ -13,7 +13,7 @@ from helpers import page_text as text
 from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
-from promoadmin.promocodes import receipts
+from promoadmin.promocodes.views import receipts
 
 WELCOME10 = 7000151
 SHIPFREE = 7000153

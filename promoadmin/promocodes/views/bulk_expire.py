@@ -36,10 +36,11 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
-from . import audit, date_views, receipts
-from .budget import check_budget, scan_promo_codes
-from .forms import MAX_ID, PromoCodeFilterForm
-from .models import EXPIRE_PERMISSION
+from .. import audit, selectors
+from ..budget import check_budget, scan_promo_codes
+from ..forms import MAX_ID, PromoCodeFilterForm
+from ..models import EXPIRE_PERMISSION
+from . import receipts
 
 SALT = "promoadmin.bulk-expire"
 MAX_BATCH = 500  # codes per batch; the hourly budget is 1000 requests
@@ -101,7 +102,7 @@ class Selection:
     """What the user asked to expire, from the query string."""
 
     form: PromoCodeFilterForm
-    view: date_views.DateView | None
+    view: selectors.DateView | None
     ids: list[int]
     all_matching: bool
 
@@ -113,7 +114,7 @@ class Selection:
                 f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in form.errors.items()
             ))
         view_key = query.get("view", "")
-        view = date_views.VIEWS.get(view_key) if view_key else None
+        view = selectors.VIEWS.get(view_key) if view_key else None
         if view_key and view is None:
             raise BadSelection(f"There is no view called {view_key!r}.")
         ids: list[int] = []
@@ -137,7 +138,7 @@ class Selection:
     def filters(self) -> dict[str, str]:
         params = {name: value for name, value in self.form.active_filters().items()}
         if self.view:
-            params = {name: params[name] for name in date_views.COMBINABLE if name in params}
+            params = {name: params[name] for name in selectors.COMBINABLE if name in params}
             params["view"] = self.view.key
         return params
 
@@ -172,7 +173,7 @@ def find_codes(client: ImpactClient, selection: Selection):
     base = selection.form.to_filters()
     if selection.view:
         base = PromoCodeFilters(campaign_id=base.campaign_id, code=base.code)
-        result = date_views.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough)
+        result = selectors.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough)
         scan = result.scan
         codes = [promo for promo in result.matches if keep(promo)]
     elif selection.form.cleaned_data.get("state") == "INACTIVE":

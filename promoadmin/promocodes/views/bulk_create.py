@@ -11,7 +11,7 @@ are handled by `MemoryOnlyUploadHandler`, never written to a temporary file. The
 to the next step signed (`django.core.signing`) in the page, not on disk.
 
 The review also warns, row by row, about overlaps (a regex and an exact code of the same campaign,
-running at the same time, that accept the same code: safety.find_overlaps decides, for the file's
+running at the same time, that accept the same code: services.find_overlaps decides, for the file's
 rows against the campaign's active codes and against each other). Overlaps do not make the file
 invalid, but while any row has such a warning nothing is sent without `confirm_overlap`: the signed
 batch and row tokens say so, and both create paths check it.
@@ -55,10 +55,11 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode
 
-from . import audit, receipts, safety
-from .budget import check_budget
-from .forms import PromoCodeForm
-from .models import CREATE_PERMISSION
+from .. import audit, services
+from ..budget import check_budget
+from ..forms import PromoCodeForm
+from ..models import CREATE_PERMISSION
+from . import receipts
 
 SALT = "promoadmin.bulk-create"
 MAX_BYTES = 1_000_000
@@ -281,12 +282,12 @@ def _check_existing(rows: list[Row]) -> tuple[int, bool, dict[int, list[PromoCod
     complete = True
     active_by_campaign = {}
     for campaign_id in campaigns:
-        page = safety.active_codes(campaign_id)
+        page = services.active_codes(campaign_id)
         complete = complete and not page.has_next
         active = active_by_campaign[campaign_id] = [promo for promo in page.items if promo.is_active]
         for row in rows:
             if row.new_code and row.new_code.campaign_id == campaign_id:
-                existing = safety.find_duplicate(row.new_code, active)
+                existing = services.find_duplicate(row.new_code, active)
                 if existing:
                     row.errors.append(
                         f"code: {existing.code} (id {existing.id}) is already active in campaign {campaign_id}; "
@@ -300,15 +301,15 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
     """Warn on each row that overlaps an active code of its campaign or another row of the file.
 
     No API call: the active codes are the ones `_check_existing` read. Every pattern of the file and
-    of the campaigns runs in one regex_check call for an ordinary file (see safety.find_overlaps).
+    of the campaigns runs in one regex_check call for an ordinary file (see services.find_overlaps).
     """
     checked = [(index, row) for index, row in enumerate(rows) if row.new_code]
     others: dict[int, list] = {campaign_id: list(active) for campaign_id, active in active_by_campaign.items()}
     for _, row in checked:
         others.setdefault(row.new_code.campaign_id, []).append(row.new_code)
     in_file = {id(row.new_code): (index, row) for index, row in checked}
-    found = safety.find_overlaps(
-        [row.new_code for _, row in checked], others, retry_seconds=safety.OVERLAP_RETRY_SECONDS
+    found = services.find_overlaps(
+        [row.new_code for _, row in checked], others, retry_seconds=services.OVERLAP_RETRY_SECONDS
     )
     for (_, row), result in zip(checked, found, strict=True):
         if result.pattern_too_slow:

@@ -36,10 +36,11 @@ from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 from promoadmin.web.middleware import add_retry_after
 
-from . import audit, lookups, receipts, safety
-from .date_views import promo_code_date_view
-from .forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
-from .models import CREATE_PERMISSION, EXPIRE_PERMISSION
+from .. import audit, lookups, services
+from ..forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
+from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
+from ..selectors import promo_code_date_view
+from . import receipts
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
                     sent = True  # from here on impact.com may have the code, whatever the answer
                     new_id = get_impact_client().create_promo_code(new_code)
             except ImpactValidationError as err:
-                safety.release_form_token(token)
+                services.release_form_token(token)
                 audit.log_write(request, "create", new_code, outcome="rejected", error=err)
                 form.add_upstream_errors(err.field_errors)
                 if not err.field_errors:
@@ -130,12 +131,12 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
                 failure = err
                 status = _create_failed(request, form, new_code, err, sent=sent)
                 if sent and isinstance(err, ImpactTimeout):
-                    safety.remember_unknown(token)  # it may still be created: this form must not send it again
+                    services.remember_unknown(token)  # it may still be created: this form must not send it again
                 else:  # not created, or created and now active, which the duplicate check will find
-                    safety.release_form_token(token)
+                    services.release_form_token(token)
             else:
                 if stopped is None:
-                    safety.remember_created(request, token, new_id, new_code.code)
+                    services.remember_created(request, token, new_id, new_code.code)
                     audit.log_write(request, "create", new_code, outcome="created", promo_code_id=new_id)
                     receipt = receipts.receipt_url(request, "create", new_id, code=new_code.code, new_code=new_code)
                     messages.success(request, format_html("Created promo code {}.{}", new_code.code, receipts.receipt_link(receipt)))
@@ -143,7 +144,7 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
                     return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
                 status = stopped  # nothing was sent: a preview, or a check said no
     else:
-        form = PromoCodeForm(initial={**_create_initial(request), "form_token": safety.new_form_token()})
+        form = PromoCodeForm(initial={**_create_initial(request), "form_token": services.new_form_token()})
     context = {
         "form": form,
         "pickers": lookups.pickers(
@@ -158,7 +159,7 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
         **_live_checks({name: form[name].value() for name in LIVE_CHECK_FIELDS}),
     }
     if "preview" in found:
-        context["preview_checks"] = safety.preview_checks(
+        context["preview_checks"] = services.preview_checks(
             found["new_code"], found["conflicts"], context["pickers"], context["notes"],
             deal_name_filled=bool(found["new_code"].deal_name and not form.cleaned_data.get("deal_name")),
         )
@@ -380,8 +381,8 @@ def _live_checks(values) -> dict:
     code = str(values.get("code") or "").strip()
     is_regex = values.get("type") == "RE"
     return {
-        "trial": safety.try_regex(code, str(values.get("regex_samples") or "")) if is_regex and code else None,
-        "notes": safety.risk_notes(values, timezone.localdate()),
+        "trial": services.try_regex(code, str(values.get("regex_samples") or "")) if is_regex and code else None,
+        "notes": services.risk_notes(values, timezone.localdate()),
     }
 
 
@@ -393,14 +394,14 @@ def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: s
     An ImpactError from the list call propagates: nothing was sent.
     """
     preview = request.POST.get("action") == "preview"
-    earlier = None if preview else safety.claim_form_token(request, token)
+    earlier = None if preview else services.claim_form_token(request, token)
     if earlier:
         form.add_error(None, earlier.message(new_code))
         return 409
     try:
-        conflicts = safety.check_conflicts(new_code)
+        conflicts = services.check_conflicts(new_code)
     except Exception:
-        safety.release_form_token(None if preview else token)  # nothing was sent
+        services.release_form_token(None if preview else token)  # nothing was sent
         raise
     found.update(conflicts=conflicts, new_code=new_code)
     if conflicts.duplicate:
@@ -410,10 +411,10 @@ def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: s
     elif conflicts.needs_confirmation() and not form.cleaned_data["confirm_overlap"] and not preview:
         form.add_error("confirm_overlap", "Tick this box to create the code anyway, or change the code.")
     if preview:
-        found["preview"] = safety.preview_request(new_code)
+        found["preview"] = services.preview_request(new_code)
         return 200
     if form.errors:
-        safety.release_form_token(token)
+        services.release_form_token(token)
         return 422
     return None
 
