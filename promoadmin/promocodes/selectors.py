@@ -12,17 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
-from promoadmin.web.htmx import wants_fragment
 
-from .budget import SCAN_PAGE_SIZE, Scan, scan_promo_codes
-from .forms import PromoCodeFilterForm
+from .budget import Scan, scan_promo_codes
 from .templatetags.promocodes import full_datetime
 
 MAX_PAGES = 5  # at most 5 requests, 5000 codes, per view
@@ -125,40 +120,3 @@ def view_links(params: dict[str, str] | None = None) -> list[dict]:
     return [{"key": key, "title": view.title, "url": view_url(key, params)} for key, view in VIEWS.items()]
 
 
-def promo_code_date_view(request: HttpRequest) -> HttpResponse:
-    """`/promo-codes/?view=<key>`: called by promo_code_list when the `view` parameter is present."""
-    key = request.GET.get("view", "")
-    view = VIEWS.get(key)
-    form = PromoCodeFilterForm({name: request.GET.get(name, "") for name in COMBINABLE})
-    ignored = [name for name in ("state", "start_date", "end_date", "page") if request.GET.get(name)]
-    context = {
-        "view": view,
-        "view_key": key,
-        "form": form,
-        "ignored": ignored,
-        "result": None,
-        "filters": form.active_filters() if form.is_valid() else {},
-        "max_pages": MAX_PAGES,
-        "page_size": SCAN_PAGE_SIZE,
-        "max_shown": MAX_SHOWN,
-    }
-    status = 200
-    if view is None:
-        status = 400
-    elif not form.is_valid():
-        status = 400
-    else:
-        filters = form.active_filters()
-        result = compute(get_impact_client(), view, form.to_filters())
-        context.update(
-            result=result,
-            shown=result.matches[:MAX_SHOWN],
-            upstream_words=describe_upstream(result.upstream),
-            filters=filters,
-            self_url=view_url(key, filters),
-            list_url=reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
-            bulk_expire_all_url=reverse("promocodes:bulk_expire") + "?" + urlencode({"view": key, **filters, "all": "1"}),
-            page_title=f"{view.title} · Promo codes · promoadmin",
-        )
-    template = "promocodes/date_view.html#results" if wants_fragment(request) and view else "promocodes/date_view.html"
-    return TemplateResponse(request, template, context, status=status)

@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 
+from promoadmin.impact.errors import ImpactError
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 
@@ -50,6 +51,15 @@ TESTER_TIMEOUT = 1.0
 OVERLAP_TIMEOUT = 2.0
 MATCH_PAIRS_PER_CALL = 100_000  # pattern-text pairs per regex_check run: about 0.1 s of matching
 OVERLAP_RETRY_SECONDS = 4.0  # bulk create: time to find which of a slow batch's patterns are slow
+
+
+def endpoint_missing(err: ImpactError) -> ImpactError:
+    """A 404 from an endpoint that always exists means a wrong base URL or account: a bad gateway, not a 404."""
+    return ImpactError(
+        "impact.com answered \"not found\" for an endpoint that always exists. An administrator should "
+        "check IMPACT_API_BASE_URL and IMPACT_ACCOUNT_SID.",
+        upstream_status=err.upstream_status,
+    )
 
 
 # --- one submission per form -------------------------------------------------------------------

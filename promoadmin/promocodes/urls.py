@@ -1,16 +1,18 @@
+"""The promo code screens; the URL scheme is public (see the README), the view modules are the map."""
+
 from django.urls import path
 
-from .views import bulk_create, bulk_expire, export, listing, receipts
+from .views import bulk_create, bulk_expire, create, detail, expire, export, listing, pickers, receipts
 
 app_name = "promocodes"
 
 urlpatterns = [
     path("", listing.promo_code_list, name="list"),
-    path("new/", listing.promo_code_create, name="create"),
-    path("new/partners/", listing.promo_code_partner_search, name="partner_search"),
-    path("new/check/", listing.promo_code_create_check, name="create_check"),
-    path("<int:promo_code_id>/", listing.promo_code_detail, name="detail"),
-    path("<int:promo_code_id>/expire/", listing.promo_code_expire, name="expire"),
+    path("new/", create.promo_code_create, name="create"),
+    path("new/partners/", pickers.promo_code_partner_search, name="partner_search"),
+    path("new/check/", create.promo_code_create_check, name="create_check"),
+    path("<int:promo_code_id>/", detail.promo_code_detail, name="detail"),
+    path("<int:promo_code_id>/expire/", expire.promo_code_expire, name="expire"),
     path("<int:promo_code_id>/receipt/", receipts.promo_code_receipt, name="receipt"),
     path("export.csv", export.promo_code_export, name="export"),
     path("bulk-expire/", bulk_expire.promo_code_bulk_expire, name="bulk_expire"),
