@@ -16,7 +16,8 @@ from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
-from promoadmin.promocodes import regex_check, services
+from promoadmin.promocodes import regex_check
+from promoadmin.promocodes.checks import overlaps
 from promoadmin.promocodes.views import bulk_create
 
 URL = "/promo-codes/bulk-create/"
@@ -450,8 +451,8 @@ def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sa
 
 
 def test_a_regex_too_slow_to_test_is_a_warning_naming_it(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(services, "OVERLAP_TIMEOUT", 0.5)
-    monkeypatch.setattr(services, "OVERLAP_RETRY_SECONDS", 5.0)  # room for a busy machine; about 0.6 s are used
+    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
+    monkeypatch.setattr(overlaps, "OVERLAP_RETRY_SECONDS", 5.0)  # room for a busy machine; about 0.6 s are used
     started = time.monotonic()
 
     response = upload(

@@ -209,6 +209,21 @@ def test_it_stops_at_the_rate_limit_and_sends_nothing_more(editor_client, sandbo
     assert "hourly request limit" in page
 
 
+def test_an_expire_impact_com_did_not_confirm_is_unknown_as_on_the_detail_page(editor_client, sandbox, caplog):
+    """A 5xx to a DELETE may come after impact.com expired the code: the single expire says "unknown",
+    so a batch must say the same (in the audit line and on the page), not "failed"."""
+    batch = batch_of(editor_client.get(URL, {"id": [WELCOME10]}))
+    sandbox.inject_fault(503, count=10)  # the DELETE and every retry of it
+
+    response = editor_client.post(f"{URL}{WELCOME10}/", {"batch": batch}, HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert 'data-outcome="unknown"' in body
+    assert "Outcome unknown" in body
+    assert f"cannot tell whether impact.com expired promo code {WELCOME10}" in body
+    assert [line["outcome"] for line in audit_lines(caplog)] == ["unknown"]
+
+
 def test_one_row_of_a_confirmed_batch(editor_client, sandbox):
     batch = batch_of(editor_client.get(URL, {"id": [WELCOME10, ANVILBOGO]}))
 

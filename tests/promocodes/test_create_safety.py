@@ -18,7 +18,8 @@ from helpers import page_text as text
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_AUTH_TOKEN
-from promoadmin.promocodes import regex_check, services
+from promoadmin.promocodes import regex_check, selectors, services
+from promoadmin.promocodes.checks import overlaps
 
 CREATE_URL = "/promo-codes/new/"
 CHECK_URL = "/promo-codes/new/check/"
@@ -139,7 +140,7 @@ def test_when_the_check_cannot_be_made_nothing_is_sent(editor_client, sandbox):
 
 
 def test_a_campaign_with_more_active_codes_than_a_page_gets_a_second_call_for_duplicates(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(services, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
+    monkeypatch.setattr(selectors, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
 
     response = editor_client.post(CREATE_URL, new_code(code="anvilbogo"))  # not among the 2 newest
 
@@ -196,7 +197,7 @@ def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, san
 
 
 def test_an_overlapping_pattern_that_is_too_slow_to_check_is_refused(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(services, "OVERLAP_TIMEOUT", 0.5)
+    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
     assert editor_client.post(CREATE_URL, new_code(code="A" * 40 + "B")).status_code == 302
     started = time.monotonic()
 

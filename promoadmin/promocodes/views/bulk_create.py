@@ -11,7 +11,7 @@ are handled by `MemoryOnlyUploadHandler`, never written to a temporary file. The
 to the next step signed (`django.core.signing`) in the page, not on disk.
 
 The review also warns, row by row, about overlaps (a regex and an exact code of the same campaign,
-running at the same time, that accept the same code: services.find_overlaps decides, for the file's
+running at the same time, that accept the same code: overlaps.find_overlaps decides, for the file's
 rows against the campaign's active codes and against each other). Overlaps do not make the file
 invalid, but while any row has such a warning nothing is sent without `confirm_overlap`: the signed
 batch and row tokens say so, and both create paths check it.
@@ -29,7 +29,6 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -41,22 +40,18 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from promoadmin.impact.client import ImpactClient
 from promoadmin.impact.errors import (
-    ImpactError,
     ImpactForbidden,
     ImpactRateLimited,
-    ImpactTimeout,
     ImpactUnauthorized,
-    ImpactUnavailable,
     ImpactUnreachable,
-    ImpactValidationError,
 )
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode
 
-from .. import audit, services
+from .. import selectors, services
 from ..budget import check_budget
+from ..checks import overlaps
 from ..forms import PromoCodeForm
 from ..models import CREATE_PERMISSION
 from . import receipts
@@ -65,7 +60,6 @@ SALT = "promoadmin.bulk-create"
 MAX_BYTES = 1_000_000
 MAX_ROWS = 500
 TOKEN_MAX_AGE = 3600
-MARKER_SECONDS = 2 * TOKEN_MAX_AGE  # outlives every token that could claim it
 # The create form's field names (a public contract, see the README) are the CSV's columns.
 COLUMNS = (
     "assigned_partner_id",
@@ -282,12 +276,12 @@ def _check_existing(rows: list[Row]) -> tuple[int, bool, dict[int, list[PromoCod
     complete = True
     active_by_campaign = {}
     for campaign_id in campaigns:
-        page = services.active_codes(campaign_id)
+        page = selectors.active_codes(campaign_id)
         complete = complete and not page.has_next
         active = active_by_campaign[campaign_id] = [promo for promo in page.items if promo.is_active]
         for row in rows:
             if row.new_code and row.new_code.campaign_id == campaign_id:
-                existing = services.find_duplicate(row.new_code, active)
+                existing = overlaps.find_duplicate(row.new_code, active)
                 if existing:
                     row.errors.append(
                         f"code: {existing.code} (id {existing.id}) is already active in campaign {campaign_id}; "
@@ -301,15 +295,15 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
     """Warn on each row that overlaps an active code of its campaign or another row of the file.
 
     No API call: the active codes are the ones `_check_existing` read. Every pattern of the file and
-    of the campaigns runs in one regex_check call for an ordinary file (see services.find_overlaps).
+    of the campaigns runs in one regex_check call for an ordinary file (see overlaps.find_overlaps).
     """
     checked = [(index, row) for index, row in enumerate(rows) if row.new_code]
     others: dict[int, list] = {campaign_id: list(active) for campaign_id, active in active_by_campaign.items()}
     for _, row in checked:
         others.setdefault(row.new_code.campaign_id, []).append(row.new_code)
     in_file = {id(row.new_code): (index, row) for index, row in checked}
-    found = services.find_overlaps(
-        [row.new_code for _, row in checked], others, retry_seconds=services.OVERLAP_RETRY_SECONDS
+    found = overlaps.find_overlaps(
+        [row.new_code for _, row in checked], others, retry_seconds=overlaps.OVERLAP_RETRY_SECONDS
     )
     for (_, row), result in zip(checked, found, strict=True):
         if result.pattern_too_slow:
@@ -411,43 +405,35 @@ class Outcome:
         }[self.status]
 
 
-def _marker(user: str, nonce: str, index: int) -> str:
-    return f"promoadmin:bulk-create:{user}:{nonce}:{index}"
-
-
-def create_one(request: HttpRequest, client: ImpactClient, nonce: str, index: int, line: int, values: dict) -> Outcome:
-    """Check the row again, claim its marker, send it once. Never raises ImpactError."""
+def create_one(request: HttpRequest, nonce: str, index: int, line: int, values: dict) -> Outcome:
+    """Check the row again, claim its marker, send it once (services.promo_code_create). Never raises ImpactError."""
     code = str(values.get("code", ""))
     errors, new_code = validate(values)
     if new_code is None:
         return Outcome(index, line, code, "not-sent", "No longer valid: " + " ".join(errors))
-    if not cache.add(_marker(request.user.get_username(), nonce, index), "sent", MARKER_SECONDS):
+    row = {"user_name": request.user.get_username(), "nonce": nonce, "index": index}
+    if not services.claim_bulk_create_row(**row):
         return Outcome(index, line, new_code.code, "already-sent",
                        "This row was already sent from this review; it is never sent twice. See the first result.")
-    search_url = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
-    try:
-        promo_code_id = client.create_promo_code(new_code)
-    except ImpactValidationError as err:
-        audit.log_write(request, "create", new_code, outcome="rejected", error=err)
+    result = services.promo_code_create(user=request.user, new_code=new_code)
+    err = result.error
+    if result.done:
+        receipt = receipts.receipt_url(request, "create", result.promo_code_id, code=new_code.code, new_code=new_code)
+        return Outcome(index, line, new_code.code, "created", promo_code_id=result.promo_code_id, receipt_url=receipt)
+    if result.outcome == services.REJECTED:
         details = [f"{name or 'request'}: {message}" for name, messages in err.field_errors.items() for message in messages]
         return Outcome(index, line, new_code.code, "refused", " ".join([err.message, *details]))
-    except ImpactUnreachable as err:
+    if isinstance(err, ImpactUnreachable):
         # No connection was ever made, so nothing was created: free the row for another try.
-        cache.delete(_marker(request.user.get_username(), nonce, index))
-        audit.log_write(request, "create", new_code, outcome="failed", error=err)
+        services.release_bulk_create_row(**row)
         return Outcome(index, line, new_code.code, "failed", f"{err.message} Nothing was sent for this row.", stop=True)
-    except (ImpactTimeout, ImpactUnavailable) as err:
-        # The request may have reached impact.com (unless it could not connect at all): never resend blindly.
-        audit.log_write(request, "create", new_code, outcome="unknown", error=err)
+    if result.outcome == services.UNKNOWN:
+        # The request may have reached impact.com: never resend blindly.
+        search_url = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
         return Outcome(index, line, new_code.code, "unknown",
                        f"{err.message} The code may or may not exist: look for it before uploading this row again.",
                        search_url=search_url)
-    except ImpactError as err:
-        audit.log_write(request, "create", new_code, outcome="failed", error=err)
-        return Outcome(index, line, new_code.code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
-    audit.log_write(request, "create", new_code, outcome="created", promo_code_id=promo_code_id)
-    return Outcome(index, line, new_code.code, "created", promo_code_id=promo_code_id,
-                   receipt_url=receipts.receipt_url(request, "create", promo_code_id, code=new_code.code, new_code=new_code))
+    return Outcome(index, line, new_code.code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
 
 
 class BadBatch(Exception):
@@ -493,7 +479,7 @@ def _run(request: HttpRequest) -> HttpResponse:
         if stopped:
             outcomes.append(Outcome(index, line, str(values.get("code", "")), "not-sent", "Not sent: the batch stopped at an earlier error."))
             continue
-        outcome = create_one(request, client, nonce, index, line, values)
+        outcome = create_one(request, nonce, index, line, values)
         outcomes.append(outcome)
         stopped = outcome.stop
     counts: dict[str, int] = {}
@@ -518,5 +504,5 @@ def promo_code_bulk_create_row(request: HttpRequest) -> HttpResponse:
     if not _confirmed(request, payload):
         outcome = Outcome(index, line, str(values.get("code", "")), "not-sent", UNCONFIRMED, stop=True)
         return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=422)
-    outcome = create_one(request, get_impact_client(), nonce, index, line, values)
+    outcome = create_one(request, nonce, index, line, values)
     return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome})

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from promoadmin.impact.client import ImpactClient
 from promoadmin.impact.errors import (
-    ImpactError,
     ImpactForbidden,
     ImpactNotFound,
     ImpactRateLimited,
@@ -36,7 +35,7 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
-from .. import audit, selectors
+from .. import presenters, selectors, services
 from ..budget import check_budget, scan_promo_codes
 from ..forms import MAX_ID, PromoCodeFilterForm
 from ..models import EXPIRE_PERMISSION
@@ -66,28 +65,34 @@ def request_line(client: ImpactClient, promo_code_id: int) -> str:
 class Outcome:
     promo_code_id: int
     code: str
-    status: str  # expired | failed | not-found | not-sent
+    status: str  # expired | failed | unknown | not-found | not-sent
     message: str = ""
     receipt_url: str = ""
     stop: bool = False
 
     @property
     def label(self) -> str:
-        return {"expired": "Expired", "failed": "Failed", "not-found": "Not found", "not-sent": "Not sent"}[self.status]
+        return {
+            "expired": "Expired",
+            "failed": "Failed",
+            "unknown": "Outcome unknown",
+            "not-found": "Not found",
+            "not-sent": "Not sent",
+        }[self.status]
 
 
-def expire_one(request: HttpRequest, client: ImpactClient, promo_code_id: int, code: str) -> Outcome:
-    """One DELETE, one audit line, one outcome. Never raises ImpactError."""
-    try:
-        client.expire_promo_code(promo_code_id)
-    except ImpactNotFound as err:
-        audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="failed", error=err)
+def expire_one(request: HttpRequest, promo_code_id: int, code: str) -> Outcome:
+    """One DELETE (services.promo_code_expire: one audit line), one outcome. Never raises ImpactError."""
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id)
+    err = result.error
+    if result.done:
+        receipt = receipts.receipt_url(request, "expire", promo_code_id, code=code)
+        return Outcome(promo_code_id, code, "expired", receipt_url=receipt)
+    if isinstance(err, ImpactNotFound):
         return Outcome(promo_code_id, code, "not-found", f"impact.com has no promo code {promo_code_id}.")
-    except ImpactError as err:
-        audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="failed", error=err)
-        return Outcome(promo_code_id, code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
-    audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="expired")
-    return Outcome(promo_code_id, code, "expired", receipt_url=receipts.receipt_url(request, "expire", promo_code_id, code=code))
+    if result.outcome == services.UNKNOWN:
+        return Outcome(promo_code_id, code, "unknown", f"{err.title}. {err.message} {presenters.expire_unknown(promo_code_id)}")
+    return Outcome(promo_code_id, code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
 
 
 # --- the confirmation (dry run) -----------------------------------------------------------------
@@ -283,7 +288,7 @@ def _run(request: HttpRequest) -> HttpResponse:
         if stopped:
             outcomes.append(Outcome(promo_code_id, code, "not-sent", "Not sent: the batch stopped at an earlier error."))
             continue
-        outcome = expire_one(request, client, promo_code_id, code)
+        outcome = expire_one(request, promo_code_id, code)
         outcomes.append(outcome)
         stopped = outcome.stop
     context = {
@@ -313,5 +318,5 @@ def promo_code_bulk_expire_one(request: HttpRequest, promo_code_id: int) -> Http
     if promo_code_id not in items:
         outcome = Outcome(promo_code_id, "", "not-sent", "This code is not part of the confirmed batch, so it was not sent.")
         return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome}, status=400)
-    outcome = expire_one(request, get_impact_client(), promo_code_id, items[promo_code_id])
+    outcome = expire_one(request, promo_code_id, items[promo_code_id])
     return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome})

@@ -20,16 +20,16 @@ from promoadmin.impact.errors import (
     ImpactError,
     ImpactNotFound,
     ImpactTimeout,
-    ImpactUnavailable,
     ImpactUnreachable,
-    ImpactValidationError,
 )
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 from promoadmin.web.middleware import add_retry_after
 
-from .. import audit, lookups, services
+from .. import lookups, presenters, selectors, services
+from ..checks.regex import try_regex
+from ..checks.risk_notes import risk_notes
 from ..forms import MAX_CODE_LENGTH, PromoCodeFilterForm, PromoCodeForm
 from ..models import CREATE_PERMISSION
 from ..services import endpoint_missing
@@ -48,36 +48,31 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
         form = PromoCodeForm(request.POST)
         status = 422
         if form.is_valid():
-            new_code, sent, stopped = form.to_new_code(), False, None
-            token = form.cleaned_data["form_token"]
+            new_code, token = form.to_new_code(), form.cleaned_data["form_token"]
             try:
                 new_code = lookups.with_deal_name(new_code)
                 stopped = _create_guards(request, form, new_code, token, found)
-                if stopped is None:
-                    sent = True  # from here on impact.com may have the code, whatever the answer
-                    new_id = get_impact_client().create_promo_code(new_code)
-            except ImpactValidationError as err:
+            except ImpactError as err:  # from a read before the create: nothing was sent
+                result = services.promo_code_create_not_sent(user=request.user, new_code=new_code, error=err)
                 services.release_form_token(token)
-                audit.log_write(request, "create", new_code, outcome="rejected", error=err)
-                form.add_upstream_errors(err.field_errors)
-                if not err.field_errors:
-                    form.add_error(None, f"impact.com refused the code: {err.message}")
-            except ImpactError as err:
-                failure = err
-                status = _create_failed(request, form, new_code, err, sent=sent)
-                if sent and isinstance(err, ImpactTimeout):
-                    services.remember_unknown(token)  # it may still be created: this form must not send it again
-                else:  # not created, or created and now active, which the duplicate check will find
-                    services.release_form_token(token)
+                failure, status = err, _create_failed(form, new_code, result, sent=False)
             else:
-                if stopped is None:
-                    services.remember_created(request, token, new_id, new_code.code)
-                    audit.log_write(request, "create", new_code, outcome="created", promo_code_id=new_id)
-                    receipt = receipts.receipt_url(request, "create", new_id, code=new_code.code, new_code=new_code)
-                    messages.success(request, format_html("Created promo code {}.{}", new_code.code, receipts.receipt_link(receipt)))
-                    detail_url = reverse("promocodes:detail", args=[new_id])
-                    return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
-                status = stopped  # nothing was sent: a preview, or a check said no
+                if stopped is not None:
+                    status = stopped  # nothing was sent: a preview, or a check said no
+                else:
+                    result = services.promo_code_create(user=request.user, new_code=new_code)
+                    if result.done:
+                        return _created(request, token, new_code, result.promo_code_id)
+                    if result.outcome == services.UNKNOWN and isinstance(result.error, ImpactTimeout):
+                        services.remember_unknown(token)  # it may still be created: this form must not send it again
+                    else:  # not created, or created and now active, which the duplicate check will find
+                        services.release_form_token(token)
+                    if result.outcome == services.REJECTED:
+                        form.add_upstream_errors(result.error.field_errors)
+                        if not result.error.field_errors:
+                            form.add_error(None, f"impact.com refused the code: {result.error.message}")
+                    else:
+                        failure, status = result.error, _create_failed(form, new_code, result, sent=True)
     else:
         form = PromoCodeForm(initial={**_create_initial(request), "form_token": services.new_form_token()})
     context = {
@@ -94,7 +89,7 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
         **_live_checks({name: form[name].value() for name in LIVE_CHECK_FIELDS}),
     }
     if "preview" in found:
-        context["preview_checks"] = services.preview_checks(
+        context["preview_checks"] = presenters.preview_checks(
             found["new_code"], found["conflicts"], context["pickers"], context["notes"],
             deal_name_filled=bool(found["new_code"].deal_name and not form.cleaned_data.get("deal_name")),
         )
@@ -121,29 +116,35 @@ def promo_code_create_check(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "promocodes/form.html#live_checks", _live_checks(request.GET))
 
 
-def _create_failed(request: HttpRequest, form: PromoCodeForm, new_code, err: ImpactError, *, sent: bool) -> int:
-    """Audit a create impact.com did not confirm, tell the form what is known, and return the status."""
+def _created(request: HttpRequest, token: str, new_code, promo_code_id: int) -> HttpResponse:
+    """After a create: remember it for the form's token, say so with a receipt, open the new code."""
+    services.remember_created(request, token, promo_code_id, new_code.code)
+    receipt = receipts.receipt_url(request, "create", promo_code_id, code=new_code.code, new_code=new_code)
+    messages.success(request, format_html("Created promo code {}.{}", new_code.code, presenters.receipt_link(receipt)))
+    detail_url = reverse("promocodes:detail", args=[promo_code_id])
+    return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+
+
+def _create_failed(form: PromoCodeForm, new_code, result: services.WriteResult, *, sent: bool) -> int:
+    """Tell the form what is known about a create impact.com did not confirm, and return the status."""
+    err = result.error
     # A 404 from the list call before the create, or from the create itself: the endpoint is missing.
     shown = endpoint_missing(err) if isinstance(err, ImpactNotFound) else err
-    if not sent or isinstance(err, ImpactUnreachable):
-        audit.log_write(request, "create", new_code, outcome="failed", error=err)
+    if not sent or isinstance(err, ImpactUnreachable):  # nothing reached impact.com
         form.add_error(
             None, f"{shown.title}. {shown.message} Nothing was sent, so {new_code.code} was not created; submit again later."
         )
+    elif result.outcome == services.FAILED:  # refused outright: rate limit, credentials, scope
+        form.add_error(None, f"{shown.title}. {shown.message}")
     elif isinstance(err, ImpactTimeout):
         # The request may still be on its way: a look-up now could not prove it was not created.
-        audit.log_write(request, "create", new_code, outcome="unknown", error=err)
         form.add_error(
             None,
             f"{err.title}. {err.message} It may still create {new_code.code}: promoadmin cannot tell. "
             "Check the list for it in a minute before submitting again.",
         )
-    elif isinstance(err, ImpactUnavailable):  # impact.com answered, but not with a success
-        audit.log_write(request, "create", new_code, outcome="unknown", error=err)
+    else:  # impact.com answered, but not with a success
         form.add_error(None, f"{err.title}. {_create_outcome_unknown(err, new_code)}")
-    else:  # refused outright: rate limit, credentials, scope
-        audit.log_write(request, "create", new_code, outcome="failed", error=err)
-        form.add_error(None, f"{shown.title}. {shown.message}")
     return shown.status
 
 
@@ -155,13 +156,13 @@ def _live_checks(values) -> dict:
     code = str(values.get("code") or "").strip()
     is_regex = values.get("type") == "RE"
     return {
-        "trial": services.try_regex(code, str(values.get("regex_samples") or "")) if is_regex and code else None,
-        "notes": services.risk_notes(values, timezone.localdate()),
+        "trial": try_regex(code, str(values.get("regex_samples") or "")) if is_regex and code else None,
+        "notes": risk_notes(values, timezone.localdate()),
     }
 
 
 def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: str, found: dict) -> int | None:
-    """The checks before a create (issue 7). None: send it now; else nothing is sent, answer with this status.
+    """The checks before a create. None: send it now; else nothing is sent, answer with this status.
 
     One submission per form (its token), then one list call for duplicates and overlaps. A preview
     makes the same checks and stops, showing the request instead; it leaves the token unused.
@@ -170,16 +171,16 @@ def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: s
     preview = request.POST.get("action") == "preview"
     earlier = None if preview else services.claim_form_token(request, token)
     if earlier:
-        form.add_error(None, earlier.message(new_code))
+        form.add_error(None, presenters.earlier_submission_message(earlier, new_code))
         return 409
     try:
-        conflicts = services.check_conflicts(new_code)
+        conflicts = selectors.check_conflicts(new_code)
     except Exception:
         services.release_form_token(None if preview else token)  # nothing was sent
         raise
     found.update(conflicts=conflicts, new_code=new_code)
     if conflicts.duplicate:
-        form.add_error("code", conflicts.duplicate_message())
+        form.add_error("code", presenters.duplicate_message(conflicts))
     elif conflicts.pattern_too_slow:
         form.add_error("code", "This pattern takes too long to match some codes (it backtracks badly, as (a+)+ does). Simplify it.")
     elif conflicts.needs_confirmation() and not form.cleaned_data["confirm_overlap"] and not preview:

@@ -20,10 +20,9 @@ from promoadmin.impact.errors import (
     ImpactUnavailable,
     ImpactUnreachable,
 )
-from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment
 
-from .. import audit, lookups
+from .. import lookups, presenters, services
 from ..forms import MAX_ID
 from ..models import EXPIRE_PERMISSION
 from . import receipts
@@ -36,22 +35,13 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         raise PermissionDenied("You may not expire promo codes. Ask an administrator for the editor role.")
     if not 1 <= promo_code_id <= MAX_ID:
         raise Http404("No such promo code.")
-    client = get_impact_client()
-    try:
-        client.expire_promo_code(promo_code_id)
-    except ImpactError as err:
-        known = _expire_outcome(err, promo_code_id)
-        outcome = "unknown" if isinstance(err, ImpactUnavailable) and not isinstance(err, ImpactUnreachable) else "failed"
-        audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome=outcome, error=err)
-        if known is err:
-            raise
-        raise known from err
-    # The code as impact.com now has it: for the page, and for the audit line's code and campaign.
-    try:
-        promo = client.get_promo_code(promo_code_id, fresh=True)
-    except ImpactError:
-        promo = None
-    audit.log_write(request, "expire", promo, promo_code_id=promo_code_id, outcome="expired")
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True)
+    if not result.done:
+        known = _expire_outcome(result.error, promo_code_id)
+        if known is result.error:
+            raise known
+        raise known from result.error
+    promo = result.promo
     if promo is None:
         # Expired, but the code could not be read back: say what is known rather than show an error.
         messages.success(request, f"Expired promo code {promo_code_id} (impact.com did not show it afterwards).")
@@ -63,7 +53,7 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         fragment = "summary" if request.htmx.target == "promo-code-summary" else "row"
         template = "promocodes/detail.html#summary" if fragment == "summary" else "promocodes/list.html#row"
         return TemplateResponse(request, template, {"promo": promo, "just_expired": True, "receipt_url": receipt})
-    messages.success(request, format_html("Expired promo code {}.{}", promo.code, receipts.receipt_link(receipt)))
+    messages.success(request, format_html("Expired promo code {}.{}", promo.code, presenters.receipt_link(receipt)))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = reverse("promocodes:detail", args=[promo_code_id])
@@ -80,9 +70,5 @@ def _expire_outcome(err: ImpactError, promo_code_id: int) -> ImpactError:
             upstream_status=err.upstream_status,
         )
     if isinstance(err, ImpactUnavailable):  # a timeout or a 5xx: impact.com may have done it
-        return type(err)(
-            f"{err.message} promoadmin cannot tell whether impact.com expired promo code {promo_code_id}. "
-            "Expiring it again is harmless, or open the code to see its state.",
-            upstream_status=err.upstream_status,
-        )
+        return type(err)(f"{err.message} {presenters.expire_unknown(promo_code_id)}", upstream_status=err.upstream_status)
     return err
