@@ -25,7 +25,7 @@ from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 
 from .budget import Scan, scan_promo_codes
 from .checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
-from .templatetags.promocodes import full_datetime
+from .formatting import full_datetime
 
 MAX_PAGES = 5  # at most 5 requests, 5000 codes, per view
 MAX_SHOWN = 500  # rows on the page; the count above the table is always complete

@@ -13,6 +13,7 @@ from django.utils.timesince import timesince, timeuntil
 
 from promoadmin.impact.records import CREDIT_POLICIES, PromoCode
 
+from ..formatting import full_datetime, short_date
 from ..models import EXPIRE_PERMISSION
 
 register = template.Library()
@@ -70,26 +71,10 @@ def in_business_zone(value: datetime | None):
     return timezone.localtime(value) if value else None
 
 
-# Django's `date` filter parses its format string on every call; on a 100-row list that was a fifth
-# of the page's time (bench/NOTES.md). These two format in TIME_ZONE with plain strftime.
-
-
-@register.filter
-def short_date(value: datetime | None) -> str:
-    """'Nov 5, 2026' in the business time zone."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%b} {local.day}, {local.year}"
-
-
-@register.filter
-def full_datetime(value: datetime | None) -> str:
-    """'Nov 5, 2026, 09:30 PST' in the business time zone, the zone named."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%b} {local.day}, {local.year}, {local:%H:%M} {local.tzname()}"
+# Formatting lives in formatting.py (receipts, date views and presenters use it too); here it is
+# only registered for templates.
+register.filter(short_date)
+register.filter(full_datetime)
 
 
 # One row of the list, built in Python the way Django's admin builds its change-list rows

@@ -23,10 +23,9 @@ the marker and sends nothing. With a shared cache (Redis) this holds across proc
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -52,6 +51,7 @@ from promoadmin.impact.records import NewPromoCode, PromoCode
 from .. import selectors, services
 from ..budget import check_budget
 from ..checks import overlaps
+from ..checks.csv_rows import COLUMNS, REQUIRED_COLUMNS, BadFile, Row, read_rows
 from ..forms import PromoCodeForm
 from ..models import CREATE_PERMISSION
 from . import receipts
@@ -60,19 +60,6 @@ SALT = "promoadmin.bulk-create"
 MAX_BYTES = 1_000_000
 MAX_ROWS = 500
 TOKEN_MAX_AGE = 3600
-# The create form's field names (a public contract, see the README) are the CSV's columns.
-COLUMNS = (
-    "assigned_partner_id",
-    "campaign_id",
-    "credit_policy",
-    "code",
-    "type",
-    "start_date",
-    "end_date",
-    "deal_id",
-    "deal_name",
-)
-REQUIRED_COLUMNS = ("campaign_id", "assigned_partner_id", "code")
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
 UNCONFIRMED = (
     "Not sent: rows of this review overlap other codes, and the box “Create them anyway” was not ticked. "
@@ -121,79 +108,6 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
         )
 
 
-class BadFile(Exception):
-    pass
-
-
-@dataclass
-class Row:
-    line: int  # the line in the file, for people fixing it
-    values: dict[str, str]  # as used: the file's cells, with defaults for empty ones
-    errors: list[str] = field(default_factory=list)
-    new_code: NewPromoCode | None = None
-    warnings: list[str] = field(default_factory=list)  # overlaps: safe HTML, the file stays valid
-    overlaps: bool = False  # a warning is an overlap found (not only a regex that could not be checked)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def read_rows(data: bytes) -> list[Row]:
-    """Parse and check an uploaded CSV. Raises BadFile for problems with the file as a whole."""
-    if not data.strip():
-        raise BadFile("The file is empty.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadFile("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (Comma delimited)”.") from None
-    # strict: a stray or unclosed quote is an error, not a cell that swallows the following lines.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if not header or not any(cell.strip() for cell in header):
-            raise BadFile("The first line must name the columns, e.g. " + ",".join(COLUMNS) + ".")
-        columns = [cell.strip().lower() for cell in header]
-        unknown = [name for name in columns if name not in COLUMNS]
-        if unknown:
-            raise BadFile(
-                f"Unknown column{'s' if len(unknown) > 1 else ''} {', '.join(repr(name[:40]) for name in unknown[:5])}. "
-                f"The columns are the create form's fields: {', '.join(COLUMNS)}; they must be separated by commas."
-            )
-        duplicated = sorted({name for name in columns if columns.count(name) > 1})
-        if duplicated:
-            raise BadFile(f"The column{'s' if len(duplicated) > 1 else ''} {', '.join(duplicated)} appear{'' if len(duplicated) > 1 else 's'} twice.")
-        missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-        if missing:
-            raise BadFile(f"The file needs the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.")
-        rows: list[Row] = []
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines
-            if len(rows) >= MAX_ROWS:
-                raise BadFile(f"The file has more than {MAX_ROWS} rows. Split it into files of at most {MAX_ROWS}.")
-            rows.append(_row(reader.line_num, columns, cells))
-    except csv.Error as err:
-        raise BadFile(f"The file is not valid CSV (line {reader.line_num}: {err}).") from None
-    if not rows:
-        raise BadFile("The file names the columns but has no rows.")
-    _check_duplicates(rows)
-    return rows
-
-
-def _row(line: int, columns: list[str], cells: list[str]) -> Row:
-    values = dict(defaults())
-    for name, cell in zip(columns, cells, strict=False):
-        if cell.strip():
-            values[name] = cell
-    row = Row(line, values)
-    if len(cells) != len(columns):
-        row.errors.append(f"This line has {len(cells)} cells, the header {len(columns)}.")
-        return row
-    row.errors, row.new_code = validate(values)
-    return row
-
-
 def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
     """The create form's own checks, row by row."""
     form = PromoCodeForm(values)
@@ -204,20 +118,6 @@ def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
             errors += [f"{name}: {message}" if label else message for message in messages]
         return errors, None
     return [], form.to_new_code()
-
-
-def _check_duplicates(rows: list[Row]) -> None:
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        if not row.new_code:
-            continue
-        code = row.new_code
-        key = (code.campaign_id, code.type, code.code if code.type == "RE" else code.code.casefold())
-        if key in seen:
-            row.errors.append(f"code: {code.code} is already on line {seen[key]} for the same campaign.")
-            row.new_code = None
-        else:
-            seen[key] = row.line
 
 
 # --- the views ----------------------------------------------------------------------------------
@@ -255,7 +155,7 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
         context["problem"] = "Choose a CSV file to upload."
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
     try:
-        rows = read_rows(upload.read())
+        rows = read_rows(upload.read(), validate=validate, defaults=defaults(), max_rows=MAX_ROWS)
     except BadFile as err:
         context["problem"] = str(err)
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)

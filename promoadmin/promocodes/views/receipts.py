@@ -25,8 +25,8 @@ from promoadmin.impact.errors import ImpactNotFound
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, NewPromoCode, PromoCode
 
+from ..formatting import full_datetime
 from ..forms import MAX_ID
-from ..templatetags.promocodes import full_datetime
 
 SALT = "promoadmin.receipt"
 ACTIONS = {"create": "Created", "expire": "Expired"}
