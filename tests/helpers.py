@@ -19,3 +19,9 @@ def page_text(response) -> str:
     """A response's visible text: tags dropped, then entities decoded, whitespace squeezed."""
     markup = response.content.decode().replace("<wbr>", "")
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))).strip()
+
+
+def markup(response) -> str:
+    """A response's HTML with each run of whitespace squeezed to one space: templates wrap long lines
+    (at most 160 characters), and a test of markup should not depend on where they wrap."""
+    return re.sub(r"\s+", " ", response.content.decode())

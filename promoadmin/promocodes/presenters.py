@@ -21,18 +21,58 @@ from .checks.risk_notes import Note
 
 @dataclass(frozen=True)
 class Hint:
-    """A line of help under a field: plain help, or a warning (shown as one)."""
+    """A line of help under a field: plain help, or a warning (shown as one), after an optional
+    name that was picked."""
 
     text: str
     warning: bool = False
+    picked: str = ""
 
 
 def campaign_inactive(campaign) -> str:
-    return f"{campaign.name} is {campaign.state.lower()}: impact.com accepts new codes only for active campaigns."
+    """Follows the campaign's name, or "This campaign"."""
+    return f"is {campaign.state.lower()}: impact.com accepts new codes only for active campaigns."
 
 
 def partner_inactive(partner) -> str:
-    return f"{partner.name} is {partner.state.lower()}: impact.com gives new codes only to active partners."
+    """Follows the partner's name."""
+    return f"is {partner.state.lower()}: impact.com gives new codes only to active partners."
+
+
+def campaign_hint(pickers, help_text: str) -> Hint:
+    """Under the create form's campaign field."""
+    campaign = pickers.campaign
+    if campaign and campaign.state and campaign.state != "ACTIVE":
+        return Hint("This campaign " + campaign_inactive(campaign), warning=True)
+    if campaign:
+        return Hint("The impact.com program the code belongs to.")
+    if pickers.campaign_unknown:
+        return Hint(
+            f"impact.com's campaign list for this account has no campaign {pickers.campaign_id}; "
+            "the code will be sent with the id as typed.",
+            warning=True,
+        )
+    return Hint(help_text)
+
+
+def partner_hint(pickers, help_text: str) -> Hint:
+    """Under the create form's partner field."""
+    partner, campaign_name = pickers.partner, pickers.campaign.name if pickers.campaign else "this campaign"
+    if partner and partner.state != "ACTIVE":
+        return Hint(partner_inactive(partner), warning=True, picked=partner.name)
+    if partner:
+        return Hint("gets credit when the code is used.", picked=partner.name)
+    if pickers.partner_unknown:
+        return Hint(
+            f"Partner {pickers.partner_id} is not joined to {campaign_name}; impact.com will refuse the code unless it is.",
+            warning=True,
+        )
+    if pickers.partner_search:
+        count = len(pickers.partners.items)
+        return Hint(f"Search the {count} partner{'s' if count != 1 else ''} of {campaign_name} by name, or type the partner id.")
+    if pickers.partners:
+        return Hint(help_text)
+    return Hint("Choose a campaign to find its partners by name, or type the partner id.")
 
 
 @dataclass(frozen=True)
@@ -88,7 +128,7 @@ def _picker_checks(new_code: NewPromoCode, pickers, deal_name_filled: bool) -> l
     results = []
     campaign = pickers.campaign if pickers else None
     if campaign and campaign.state not in ("", "ACTIVE"):
-        results.append(CheckResult("Campaign " + campaign_inactive(campaign), "warning"))
+        results.append(CheckResult(f"Campaign {campaign.name} {campaign_inactive(campaign)}", "warning"))
     elif campaign:
         results.append(CheckResult(f"Campaign {campaign.name} is active."))
     else:
@@ -98,7 +138,7 @@ def _picker_checks(new_code: NewPromoCode, pickers, deal_name_filled: bool) -> l
         if partner is None:
             results.append(CheckResult(f"Partner {new_code.assigned_partner_id} is not joined to this campaign.", "warning"))
         elif partner.state != "ACTIVE":
-            results.append(CheckResult(partner_inactive(partner), "warning"))
+            results.append(CheckResult(f"{partner.name} {partner_inactive(partner)}", "warning"))
         else:
             results.append(CheckResult(f"{partner.name} is an active partner of this campaign."))
     else:
@@ -164,4 +204,12 @@ def expire_unknown(promo_code_id: int) -> str:
     return (
         f"promoadmin cannot tell whether impact.com expired promo code {promo_code_id}. "
         "Expiring it again is harmless, or open the code to see its state."
+    )
+
+
+def expire_all_title(total: int) -> str:
+    """The tooltip of the list's "Expire all matching" link."""
+    return (
+        f"The active codes among these {total}, on every page. The next page shows exactly what would be "
+        "expired, and its cost, before anything is sent."
     )

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from helpers import markup
 from helpers import page_text as text
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
@@ -46,7 +47,7 @@ def promo_code_calls(sandbox) -> list[tuple[str, str]]:
 
 
 def field_error(response, name: str) -> str:
-    match = re.search(rf'<small class="field-error" id="id_{name}_error">(.*?)</small>', response.content.decode(), re.S)
+    match = re.search(rf'<small class="field-error" id="id_{name}_error">(.*?)</small>', markup(response), re.S)
     return match.group(1) if match else ""
 
 
@@ -159,7 +160,7 @@ def test_a_regex_matching_active_exact_codes_is_a_warning_to_confirm(editor_clie
     response = editor_client.post(CREATE_URL, new_code(code=r"^WELCOME\d+$", type="RE"))
 
     assert response.status_code == 422
-    body = response.content.decode()
+    body = markup(response)
     assert "This pattern also accepts active exact codes of the campaign:" in body
     assert f'<a href="/promo-codes/{WELCOME10}/" class="code">WELCOME10</a>' in body
     assert "Tick this box to create the code anyway" in field_error(response, "confirm_overlap")
@@ -180,7 +181,7 @@ def test_a_regex_overlap_counts_codes_typed_in_another_case(editor_client, sandb
 def test_an_exact_code_an_active_regex_accepts_is_a_warning_naming_the_regex(editor_client, sandbox):
     response = editor_client.post(CREATE_URL, new_code(code="summer42"))
 
-    body = html.unescape(response.content.decode())
+    body = html.unescape(markup(response))
     assert response.status_code == 422
     assert "An active regex code of the campaign already accepts summer42:" in body
     assert rf"^SUMMER\d{{2}}$</a> <small>(regex code, id {SUMMER_RE}) accepts SUMMER42" in body
@@ -334,7 +335,7 @@ def test_preview_shows_the_exact_request_and_sends_nothing(editor_client, sandbo
     )
 
     assert response.status_code == 200
-    body = response.content.decode()
+    body = markup(response)
     preview = body[body.index('<section id="request-preview"'):body.index("</section>", body.index('id="request-preview"'))]
     assert "POST /Advertisers/IRsandbox0000000001/PromoCodes" in preview
     assert "Content-Type: application/x-www-form-urlencoded" in preview

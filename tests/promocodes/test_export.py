@@ -7,8 +7,8 @@ import io
 import re
 
 import pytest
+from helpers import markup, upstream_requests
 from helpers import page_text as text
-from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
@@ -110,7 +110,7 @@ def test_a_viewer_may_export(viewer_client):
 
 
 def test_the_list_links_the_export_of_its_filter_with_its_cost(editor_client):
-    body = editor_client.get("/promo-codes/", {"campaign_id": "1000", "state": "ACTIVE"}).content.decode()
+    body = markup(editor_client.get("/promo-codes/", {"campaign_id": "1000", "state": "ACTIVE"}))
 
     assert 'href="/promo-codes/export.csv?campaign_id=1000&amp;state=ACTIVE"' in body
     assert "Export CSV <small>(about 1 API call)</small>" in body
@@ -126,7 +126,7 @@ def test_the_cost_is_one_call_per_started_thousand(total, calls):
 def test_the_list_says_when_an_export_is_over_budget(editor_client, sandbox, monkeypatch):
     monkeypatch.setattr(sandbox, "rate_limit", 21)
 
-    body = editor_client.get("/promo-codes/").content.decode()
+    body = markup(editor_client.get("/promo-codes/"))
 
     assert "CSV export needs about 1 API call: over budget" in body
     assert "/promo-codes/export.csv" not in body

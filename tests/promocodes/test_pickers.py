@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from helpers import upstream_requests
+from helpers import markup, upstream_requests
 
 from promoadmin.impact.sandbox.seed import build_seed
 
@@ -51,7 +51,7 @@ def valid_post(**overrides) -> dict:
 
 
 def test_the_list_filter_is_a_select_of_campaign_names(editor_client, sandbox):
-    body = editor_client.get(LIST_URL, {"campaign_id": "1001"}).content.decode()
+    body = markup(editor_client.get(LIST_URL, {"campaign_id": "1001"}))
 
     campaign_select = select(body, "campaign_id")
     assert 'id="id_campaign_id"' in campaign_select
@@ -411,7 +411,7 @@ def test_the_detail_looks_up_partner_and_deal_names_the_record_lacks(editor_clie
     record = _welcome10_without_names(sandbox)
     sandbox.inject_fault(body=json.dumps(record))
 
-    body = editor_client.get("/promo-codes/7000151/").content.decode()
+    body = markup(editor_client.get("/promo-codes/7000151/"))
 
     assert "Wile E. Coyote Facebook" in body
     assert "10% off orders over $50" in body
@@ -420,7 +420,7 @@ def test_the_detail_looks_up_partner_and_deal_names_the_record_lacks(editor_clie
 
 
 def test_the_detail_costs_no_look_up_when_the_record_has_its_names(editor_client, sandbox):
-    body = editor_client.get("/promo-codes/7000151/").content.decode()
+    body = markup(editor_client.get("/promo-codes/7000151/"))
 
     assert "Wile E. Coyote Facebook" in body
     assert resources(sandbox) == ["PromoCodes"]

@@ -88,6 +88,8 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
         **found,
         **_live_checks({name: form[name].value() for name in LIVE_CHECK_FIELDS}),
     }
+    context["campaign_hint"] = presenters.campaign_hint(context["pickers"], form.fields["campaign_id"].help_text)
+    context["partner_hint"] = presenters.partner_hint(context["pickers"], form.fields["assigned_partner_id"].help_text)
     if "preview" in found:
         context["preview_checks"] = presenters.preview_checks(
             found["new_code"], found["conflicts"], context["pickers"], context["notes"],

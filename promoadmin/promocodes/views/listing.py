@@ -26,7 +26,7 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 
-from .. import lookups, selectors
+from .. import lookups, presenters, selectors
 from ..budget import SCAN_PAGE_SIZE
 from ..forms import PromoCodeFilterForm
 from ..services import endpoint_missing
@@ -70,6 +70,7 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         "page_title": _list_title(form),
         "new_code_url": _new_code_url(form),
         "share_url": request.build_absolute_uri(canonical_url),
+        "expire_all_title": presenters.expire_all_title(page.total) if page else "",
     }
     if wants_fragment(request):
         template = "promocodes/list.html#results"
