@@ -1,4 +1,4 @@
-"""Bulk create from a CSV upload (bulk_create.py) through Django's test client, on the embedded sandbox."""
+"""Bulk create from a CSV upload (views/bulk_create.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 

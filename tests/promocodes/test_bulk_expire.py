@@ -1,4 +1,4 @@
-"""Bulk expire (bulk_expire.py) through Django's test client, on the embedded sandbox."""
+"""Bulk expire (views/bulk_expire.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Safe writes on the create form (issue 7): duplicate and overlap guards, one submission per form,
+"""Safe writes on the create form: duplicate and overlap guards, one submission per form,
 the regex tester, risk notes and the dry run. Upstream calls are counted in the sandbox's log."""
 
 from __future__ import annotations

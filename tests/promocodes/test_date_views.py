@@ -1,4 +1,4 @@
-"""The date views of the list (`/promo-codes/?view=...`, date_views.py) on the embedded sandbox."""
+"""The date views of the list (`/promo-codes/?view=...`, views/listing.py and selectors.py) on the embedded sandbox."""
 
 from __future__ import annotations
 

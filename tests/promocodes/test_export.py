@@ -1,4 +1,4 @@
-"""The CSV export (exports.py) through Django's test client, on the embedded sandbox."""
+"""The CSV export (views/export.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Names, not numbers: the campaign, partner and deal pickers (issue 8), through Django's test client.
+"""Names, not numbers: the campaign, partner and deal pickers, through Django's test client.
 
 Upstream call counts are read from the sandbox's request log.
 """

@@ -1,4 +1,4 @@
-"""Receipts after a write (receipts.py) through Django's test client, on the embedded sandbox."""
+"""Receipts after a write (views/receipts.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 
