@@ -164,12 +164,12 @@ def _expired_note(context) -> str:
 
 
 def _expire_form(promo: PromoCode) -> str:
-    # With htmx: a confirm dialog, then the POST (CSRF from <body hx-headers>). Without JavaScript
-    # the form is a GET to the bulk-expire dry run for this one code, which shows the request and
-    # its cost before anything is sent.
+    # With htmx: a confirm dialog, then the POST (CSRF from <body hx-headers>); the answer replaces
+    # the row (hx-target and hx-swap are set once, on the table's <tbody>). Without JavaScript the
+    # form is a GET to the bulk-expire dry run for this one code, which shows the request and its
+    # cost before anything is sent.
     return format_html(
-        '<form method="get" action="{}" class="inline" hx-post="{}" hx-target="closest tr" '
-        'hx-swap="outerHTML" hx-confirm="{}" hx-disabled-elt="find button">'
+        '<form method="get" action="{}" class="inline" hx-post="{}" hx-confirm="{}" hx-disabled-elt="find button">'
         '<input type="hidden" name="id" value="{}">'
         '<button type="submit" class="secondary small">Expire</button></form>',
         reverse("promocodes:bulk_expire"), reverse("promocodes:expire", args=[promo.id]), expire_question(promo.code),

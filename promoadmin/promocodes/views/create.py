@@ -51,14 +51,14 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
             new_code, token = form.to_new_code(), form.cleaned_data["form_token"]
             try:
                 new_code = lookups.with_deal_name(new_code)
-                stopped = _create_guards(request, form, new_code, token, found)
+                guard_status = _create_guards(request, form, new_code, token, found)
             except ImpactError as err:  # from a read before the create: nothing was sent
                 result = services.promo_code_create_not_sent(user=request.user, new_code=new_code, error=err)
                 services.release_form_token(token)
                 failure, status = err, _create_failed(form, new_code, result, sent=False)
             else:
-                if stopped is not None:
-                    status = stopped  # nothing was sent: a preview, or a check said no
+                if guard_status is not None:
+                    status = guard_status  # nothing was sent: a preview, or a check said no
                 else:
                     result = services.promo_code_create(user=request.user, new_code=new_code)
                     if result.done:
