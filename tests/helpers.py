@@ -9,6 +9,9 @@ from __future__ import annotations
 import html
 import re
 
+# What an htmx request sends, as keyword arguments of Django's test client.
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
 
 def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
     """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""

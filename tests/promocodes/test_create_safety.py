@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from helpers import markup
+from helpers import HTMX, markup
 from helpers import page_text as text
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
@@ -24,7 +24,6 @@ from promoadmin.promocodes.checks import overlaps
 
 CREATE_URL = "/promo-codes/new/"
 CHECK_URL = "/promo-codes/new/check/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 WELCOME10, SUMMER_RE, LASTCALL = 7000151, 7000156, 7000158
 
 

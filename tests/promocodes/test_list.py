@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import markup, upstream_requests
+from helpers import HTMX, markup, upstream_requests
 
 LIST_URL = "/promo-codes/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def codes_requests(sandbox) -> list:

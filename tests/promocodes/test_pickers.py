@@ -10,14 +10,13 @@ import json
 import re
 
 import pytest
-from helpers import markup, upstream_requests
+from helpers import HTMX, markup, upstream_requests
 
 from promoadmin.impact.sandbox.seed import build_seed
 
 LIST_URL = "/promo-codes/"
 CREATE_URL = "/promo-codes/new/"
 SEARCH_URL = "/promo-codes/new/partners/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 PICKER_FRAGMENT = {**HTMX, "HTTP_HX_TARGET": "lookup-fields"}
 NO_CACHE = {"HTTP_CACHE_CONTROL": "no-cache"}
 

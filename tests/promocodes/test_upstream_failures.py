@@ -7,12 +7,11 @@ import re
 import time
 
 import pytest
-from helpers import markup, upstream_requests
+from helpers import HTMX, markup, upstream_requests
 from helpers import page_text as text
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 ATTEMPTS = 3  # the client tries a read (and an expire) this often before giving up on a 5xx
 TIMEOUT = 0.2
 SLOW_MS = 400
