@@ -213,3 +213,51 @@ def expire_all_title(total: int) -> str:
         f"The active codes among these {total}, on every page. The next page shows exactly what would be "
         "expired, and its cost, before anything is sent."
     )
+
+
+def write_done(verb: str, code: str, receipt_url: str) -> str:
+    """The success message after a create or an expire, with its receipt link."""
+    return format_html("{} promo code {}.{}", verb, code, receipt_link(receipt_url))
+
+
+def write_request_line(method: str, account_sid: str, promo_code_id: int | None = None) -> str:
+    """The request a write sends (credentials travel in a header and are never shown), as HTML
+    that may wrap after the account part."""
+    if promo_code_id is None:
+        return format_html("{}\u00a0/Advertisers/{}/<wbr>PromoCodes", method, account_sid)
+    return format_html("{}\u00a0/Advertisers/{}/<wbr>PromoCodes/{}", method, account_sid, int(promo_code_id))
+
+
+def bulk_overlap_warnings(result, in_file: dict) -> list[str]:
+    """A bulk-create row's warnings from checks.overlaps.find_overlaps: safe HTML, one per finding."""
+    warnings = []
+    if result.pattern_too_slow:
+        warnings.append(
+            "This pattern could not be checked for overlaps: it took too long to test (it may backtrack "
+            "badly, as (a+)+ does)."
+        )
+    for overlap in result.overlaps:
+        warnings.append(format_html(
+            "Overlaps {}: both accept <span class=\"code\">{}</span>.", _overlapping_code(overlap.promo, in_file),
+            overlap.example,
+        ))
+    for other in result.unchecked:
+        warnings.append(format_html(
+            "Could not be checked against {}: it took too long to test.", _overlapping_code(other, in_file)
+        ))
+    return warnings
+
+
+def _overlapping_code(other, in_file: dict) -> str:
+    """The other code of an overlap: an active code links to its page, a row of the file to its line."""
+    kind = "regex" if other.type == "RE" else "exact"
+    if id(other) in in_file:
+        index, row = in_file[id(other)]
+        return format_html(
+            'the {} code <span class="code">{}</span> on <a href="#bulk-row-{}">line {}</a> of this file',
+            kind, other.code, index, row.line,
+        )
+    return format_html(
+        'the active {} code <a href="{}" class="code">{}</a> (id {})',
+        kind, reverse("promocodes:detail", args=[other.id]), other.code, other.id,
+    )

@@ -34,7 +34,6 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -48,7 +47,7 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode
 
-from .. import selectors, services
+from .. import presenters, selectors, services
 from ..budget import check_budget
 from ..checks import overlaps
 from ..checks.csv_rows import COLUMNS, REQUIRED_COLUMNS, BadFile, Row, read_rows
@@ -206,36 +205,9 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
         [row.new_code for _, row in checked], others, retry_seconds=overlaps.OVERLAP_RETRY_SECONDS
     )
     for (_, row), result in zip(checked, found, strict=True):
-        if result.pattern_too_slow:
-            row.warnings.append(
-                "This pattern could not be checked for overlaps: it took too long to test (it may backtrack "
-                "badly, as (a+)+ does)."
-            )
-        for overlap in result.overlaps:
-            row.warnings.append(format_html(
-                "Overlaps {}: both accept <span class=\"code\">{}</span>.", _other_code(overlap.promo, in_file),
-                overlap.example,
-            ))
-        for other in result.unchecked:
-            row.warnings.append(format_html(
-                "Could not be checked against {}: it took too long to test.", _other_code(other, in_file)
-            ))
+        row.warnings.extend(presenters.bulk_overlap_warnings(result, in_file))
         row.overlaps = bool(result.overlaps)
 
-
-def _other_code(other, in_file: dict) -> str:
-    """The other code of an overlap: an active code links to its page, a row of the file to its line."""
-    kind = "regex" if other.type == "RE" else "exact"
-    if id(other) in in_file:
-        index, row = in_file[id(other)]
-        return format_html(
-            'the {} code <span class="code">{}</span> on <a href="#bulk-row-{}">line {}</a> of this file',
-            kind, other.code, index, row.line,
-        )
-    return format_html(
-        'the active {} code <a href="{}" class="code">{}</a> (id {})',
-        kind, reverse("promocodes:detail", args=[other.id]), other.code, other.id,
-    )
 
 
 def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str) -> HttpResponse:
@@ -270,7 +242,7 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
         needs_confirmation=bool(confirm),
         budget=budget,
         can_run=valid and budget.ok,
-        request_line=format_html("POST\u00a0/Advertisers/{}/<wbr>PromoCodes", client.account_sid),
+        request_line=presenters.write_request_line("POST", client.account_sid),
         batch=signing.dumps({"u": user, "n": nonce, "rows": [[row.line, row.values] for row in rows], **confirm},
                             salt=SALT, compress=True)
         if valid else "",

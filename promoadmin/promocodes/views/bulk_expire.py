@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from promoadmin.impact.client import ImpactClient
@@ -58,7 +57,7 @@ def _require_permission(request: HttpRequest) -> None:
 def request_line(client: ImpactClient, promo_code_id: int) -> str:
     """The request an expire sends (credentials travel in a header and are never shown), as HTML
     that may wrap after the account part."""
-    return format_html("DELETE\u00a0/Advertisers/{}/<wbr>PromoCodes/{}", client.account_sid, int(promo_code_id))
+    return presenters.write_request_line("DELETE", client.account_sid, promo_code_id)
 
 
 @dataclass

@@ -11,7 +11,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -122,7 +121,7 @@ def _created(request: HttpRequest, token: str, new_code, promo_code_id: int) -> 
     """After a create: remember it for the form's token, say so with a receipt, open the new code."""
     services.remember_created(request, token, promo_code_id, new_code.code)
     receipt = receipts.receipt_url(request, "create", promo_code_id, code=new_code.code, new_code=new_code)
-    messages.success(request, format_html("Created promo code {}.{}", new_code.code, presenters.receipt_link(receipt)))
+    messages.success(request, presenters.write_done("Created", new_code.code, receipt))
     detail_url = reverse("promocodes:detail", args=[promo_code_id])
     return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
 

@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -53,7 +52,7 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         fragment = "summary" if request.htmx.target == "promo-code-summary" else "row"
         template = "promocodes/detail.html#summary" if fragment == "summary" else "promocodes/list.html#row"
         return TemplateResponse(request, template, {"promo": promo, "just_expired": True, "receipt_url": receipt})
-    messages.success(request, format_html("Expired promo code {}.{}", promo.code, presenters.receipt_link(receipt)))
+    messages.success(request, presenters.write_done("Expired", promo.code, receipt))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = reverse("promocodes:detail", args=[promo_code_id])
