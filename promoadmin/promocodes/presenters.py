@@ -261,3 +261,9 @@ def _overlapping_code(other, in_file: dict) -> str:
         'the active {} code <a href="{}" class="code">{}</a> (id {})',
         kind, reverse("promocodes:detail", args=[other.id]), other.code, other.id,
     )
+
+
+def date_view_heading(count: int, filters: dict[str, str]) -> str:
+    """'3 promo codes in campaign 1000, code SPRING': the heading of a date view's results."""
+    where = [f"{name} {filters[key]}" for key, name in (("campaign_id", "campaign"), ("code", "code")) if filters.get(key)]
+    return f"{count} promo code{'' if count == 1 else 's'}" + (f" in {', '.join(where)}" if where else "")

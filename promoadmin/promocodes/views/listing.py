@@ -179,6 +179,7 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         context.update(
             result=result,
             shown=result.matches[:selectors.MAX_SHOWN],
+            results_heading=presenters.date_view_heading(len(result.matches), filters),
             upstream_words=selectors.describe_upstream(result.upstream),
             filters=filters,
             self_url=selectors.view_url(key, filters),
