@@ -120,13 +120,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "promoadmin.impact",
     "promoadmin.promocodes",
     "promoadmin.shared_state",
 ]
 
 MIDDLEWARE = [
-    "promoadmin.promocodes.health.HealthCheckMiddleware",
-    "promoadmin.promocodes.deadline.RequestDeadlineMiddleware",
+    "promoadmin.web.health.HealthCheckMiddleware",
+    "promoadmin.web.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that even answers made before the view (a 400 for a bad Host) cannot be framed.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,13 +140,13 @@ MIDDLEWARE = [
     "promoadmin.promocodes.regex_limits.RegexAllowanceMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "promoadmin.promocodes.budget.UserBudgetMiddleware",
-    "promoadmin.promocodes.caching.PrivatePagesMiddleware",
+    "promoadmin.web.caching.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Refuses a body by size and permission unread: its __call__ runs before any process_view,
     # where the CSRF check reads the body, and after request.user and request.htmx are set.
-    "promoadmin.promocodes.request_limits.RequestBodyLimitMiddleware",
-    "promoadmin.promocodes.middleware.ImpactErrorMiddleware",
+    "promoadmin.web.request_limits.RequestBodyLimitMiddleware",
+    "promoadmin.web.middleware.ImpactErrorMiddleware",
     # Last: turns a sign-in refused for the lockout (any door) into lockout.lockout_response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,7 +162,7 @@ REMOTE_USER_HEADER = env.str("REMOTE_USER_HEADER", default="")
 if REMOTE_USER_HEADER:
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-        "promoadmin.promocodes.middleware.ProxyRemoteUserMiddleware",
+        "promoadmin.web.middleware.ProxyRemoteUserMiddleware",
     )
     AUTHENTICATION_BACKENDS.insert(1, "django.contrib.auth.backends.RemoteUserBackend")
 
@@ -178,7 +179,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "promoadmin.promocodes.context_processors.impact_status",
+                "promoadmin.web.context_processors.impact_status",
             ],
         },
     },
@@ -283,12 +284,12 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=300)
 if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_SECONDS < 1:
     raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_SECONDS must be at least 1.")
-AXES_FAILURE_LIMIT = "promoadmin.promocodes.lockout.failure_limit"
-AXES_COOLOFF_TIME = "promoadmin.promocodes.lockout.lockout_duration"
+AXES_FAILURE_LIMIT = "promoadmin.web.lockout.failure_limit"
+AXES_COOLOFF_TIME = "promoadmin.web.lockout.lockout_duration"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_CALLABLE = "promoadmin.promocodes.lockout.lockout_username"
-AXES_CLIENT_IP_CALLABLE = "promoadmin.promocodes.lockout.client_address"
-AXES_LOCKOUT_CALLABLE = "promoadmin.promocodes.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "promoadmin.web.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "promoadmin.web.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "promoadmin.web.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # One row per failed attempt is enough; no row per successful sign-in and sign-out.
 AXES_DISABLE_ACCESS_LOG = True

@@ -1,6 +1,6 @@
 """The URL scheme is public (wiki pages link to it): see the README before changing anything here.
 
-/healthz is answered by promoadmin.promocodes.health.HealthCheckMiddleware.
+/healthz is answered by promoadmin.web.health.HealthCheckMiddleware.
 """
 
 from django.contrib import admin
@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from promoadmin.promocodes.accounts import LoginView
+from promoadmin.web.accounts import LoginView
 
 urlpatterns = [
     path("", login_not_required(RedirectView.as_view(pattern_name="promocodes:list", permanent=False))),

@@ -9,6 +9,9 @@ from __future__ import annotations
 import html
 import re
 
+# What an htmx request sends, as keyword arguments of Django's test client.
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
 
 def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "") -> list:
     """What the sandbox received, optionally only one method and paths ending in `path_suffix`."""
@@ -27,3 +30,9 @@ def reset_the_hour() -> None:
     from promoadmin.shared_state.models import Claim
 
     Claim.objects.filter(key__endswith=":ratelimit").delete()
+
+
+def markup(response) -> str:
+    """A response's HTML with each run of whitespace squeezed to one space: templates wrap long lines
+    (at most 160 characters), and a test of markup should not depend on where they wrap."""
+    return re.sub(r"\s+", " ", response.content.decode())

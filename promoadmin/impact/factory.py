@@ -8,8 +8,6 @@ request in a worker shares one pool of connections.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 
 import httpx
 from django.conf import settings
@@ -19,30 +17,11 @@ from django.utils.module_loading import import_string
 from promoadmin.shared_state.store import SharedValues
 
 from .client import ImpactClient
+from .sandbox.transport import SandboxTransport
 
 _lock = threading.RLock()  # get_impact_client() -> get_sandbox() takes it twice
 _client: ImpactClient | None = None
 _sandbox = None
-
-
-class SandboxTransport(httpx.WSGITransport):
-    """httpx's WSGI transport, but honouring the read timeout like a socket would.
-
-    The sandbox runs in the calling process, so a slow (fault-injected) answer would otherwise
-    hold the page for as long as the sandbox sleeps. Running the call on a worker thread lets
-    the client give up on time, exactly as it would with the real upstream.
-    """
-
-    _pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="sandbox")
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        read_timeout = (request.extensions.get("timeout") or {}).get("read")
-        request.read()  # the body must be in memory before another thread reads it
-        future = self._pool.submit(super().handle_request, request)
-        try:
-            return future.result(timeout=read_timeout)
-        except FutureTimeout:
-            raise httpx.ReadTimeout("The sandbox did not answer in time.", request=request) from None
 
 
 def get_sandbox():

@@ -13,7 +13,7 @@ logger = logging.getLogger("promoadmin.audit")
 
 
 def log_write(
-    request,
+    user,
     action: str,
     promo: NewPromoCode | PromoCode | None,
     *,
@@ -21,7 +21,6 @@ def log_write(
     promo_code_id: int | None = None,
     error: ImpactError | None = None,
 ) -> None:
-    user = request.user
     record = {
         "event": "promo_code_write",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -20,6 +20,8 @@ import os
 import re
 import select
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 DEFAULT_TIMEOUT = 1.0
@@ -27,6 +29,20 @@ DEFAULT_TIMEOUT = 1.0
 
 class RegexTimeout(Exception):
     """The patterns took longer than the deadline: some of them backtrack badly."""
+
+
+class RegexBusy(RegexTimeout):
+    """The user's other regex work was still running: this run was not started."""
+
+
+class RegexBudgetSpent(RegexTimeout):
+    """This request has used all its time for regex work."""
+
+
+# What runs a batch inside a request: regex_limits sets it (a time budget per request, a few runs
+# at a time per user, across workers). A context variable, so the pure checks that call `match`
+# need no Django; outside a request (commands, tests) `run` is called directly.
+limiter: ContextVar[Callable[[list, float], list] | None] = ContextVar("regex_limiter", default=None)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,14 @@ def _match(jobs: list[tuple[str, list[str]]]) -> list[dict]:
 
 
 def match(jobs: list[tuple[str, list[str]]], timeout: float = DEFAULT_TIMEOUT) -> list[Outcome]:
+    """Match each (pattern, texts) job, within the request's limits when a limiter is set."""
+    limited = limiter.get()
+    if limited is not None:
+        return limited(jobs, timeout)
+    return run(jobs, timeout)
+
+
+def run(jobs: list[tuple[str, list[str]]], timeout: float = DEFAULT_TIMEOUT) -> list[Outcome]:
     """Match each (pattern, texts) job in a child process; RegexTimeout after `timeout` seconds."""
     if not jobs:
         return []

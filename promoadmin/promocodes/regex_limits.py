@@ -1,6 +1,6 @@
 """Bounds on user-written regex work: one time budget per request, a few runs at a time per user.
 
-regex_check.match runs patterns in a forked child process killed at a deadline, so one pattern
+regex_check.run runs patterns in a forked child process killed at a deadline, so one pattern
 cannot hang a worker; but each child burns a CPU until then, and 64 requests at once made 64
 children, slowing every other user's pages. So every match from a request goes through `match`
 here:
@@ -43,12 +43,8 @@ SLOT_MARGIN_SECONDS = 5  # a slot outlives the longest run by this much, then fr
 SLOT_POLL_SECONDS = 0.1
 
 
-class RegexBusy(regex_check.RegexTimeout):
-    """The user's other regex work is still running: this run was refused, not queued."""
-
-
-class RegexBudgetSpent(regex_check.RegexTimeout):
-    """This request has used all its time for regex work."""
+RegexBusy = regex_check.RegexBusy
+RegexBudgetSpent = regex_check.RegexBudgetSpent
 
 
 @dataclass
@@ -64,17 +60,19 @@ _current: ContextVar[_Allowance | None] = ContextVar("regex_allowance", default=
 def allowance(user_key: Callable[[], str], seconds: float) -> Iterator[None]:
     """Everything matched inside shares `seconds`, and the slots of the user `user_key()` names."""
     token = _current.set(_Allowance(user_key, seconds))
+    limiter_token = regex_check.limiter.set(match)
     try:
         yield
     finally:
+        regex_check.limiter.reset(limiter_token)
         _current.reset(token)
 
 
 def match(jobs: list[tuple[str, list[str]]], timeout: float) -> list[regex_check.Outcome]:
-    """regex_check.match within the request's allowance (unlimited outside a request: commands, tests)."""
+    """regex_check.run within the request's allowance; what regex_check.match calls inside a request."""
     current = _current.get()
     if current is None or not jobs:
-        return regex_check.match(jobs, timeout=timeout)
+        return regex_check.run(jobs, timeout=timeout)
     if current.seconds_left <= 0:
         raise RegexBudgetSpent("this request's time for regex work is used up")
     started = time.monotonic()
@@ -83,7 +81,7 @@ def match(jobs: list[tuple[str, list[str]]], timeout: float) -> list[regex_check
         timeout = min(timeout, current.seconds_left - (time.monotonic() - started))
         if timeout <= 0:
             raise RegexBudgetSpent("this request's time for regex work is used up")
-        return regex_check.match(jobs, timeout=timeout)
+        return regex_check.run(jobs, timeout=timeout)
     finally:
         current.seconds_left -= time.monotonic() - started  # the wait for the slot counts too
         store.release(slot)

@@ -1,4 +1,4 @@
-"""Creating a code by names only: campaign, partner and deal pickers in a real browser (issue 8)."""
+"""Creating a code by names only: campaign, partner and deal pickers in a real browser."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The create form's regex tester, risk notes and preview in a real browser (issue 7)."""
+"""The create form's regex tester, risk notes and preview in a real browser."""
 
 from __future__ import annotations
 

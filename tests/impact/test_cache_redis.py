@@ -13,8 +13,8 @@ import redis
 from django.core.cache.backends.redis import RedisCache
 
 from promoadmin.impact.client import ImpactClient
-from promoadmin.impact.factory import SandboxTransport
 from promoadmin.impact.records import PromoCodeFilters
+from promoadmin.impact.sandbox.transport import SandboxTransport
 
 pytestmark = pytest.mark.redis
 

@@ -21,9 +21,9 @@ from promoadmin.impact.errors import (
     ImpactUnavailable,
     ImpactValidationError,
 )
-from promoadmin.impact.factory import SandboxTransport
 from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxApp, serve_sandbox
+from promoadmin.impact.sandbox.transport import SandboxTransport
 
 TOKEN = DEFAULT_AUTH_TOKEN
 PACIFIC = timezone(timedelta(hours=-8))

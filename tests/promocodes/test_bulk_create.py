@@ -1,4 +1,4 @@
-"""Bulk create from a CSV upload (bulk_create.py) through Django's test client, on the embedded sandbox."""
+"""Bulk create from a CSV upload (views/bulk_create.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
-from promoadmin.promocodes import bulk_create, regex_check, safety
+from promoadmin.promocodes import regex_check
+from promoadmin.promocodes.checks import overlaps
+from promoadmin.promocodes.views import bulk_create
 
 URL = "/promo-codes/bulk-create/"
 ROW_URL = "/promo-codes/bulk-create/row/"
@@ -452,8 +454,8 @@ def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sa
 
 
 def test_a_regex_too_slow_to_test_is_a_warning_naming_it(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(safety, "OVERLAP_TIMEOUT", 0.5)
-    monkeypatch.setattr(safety, "OVERLAP_RETRY_SECONDS", 5.0)  # room for a busy machine; about 0.6 s are used
+    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
+    monkeypatch.setattr(overlaps, "OVERLAP_RETRY_SECONDS", 5.0)  # room for a busy machine; about 0.6 s are used
     started = time.monotonic()
 
     response = upload(

@@ -1,4 +1,4 @@
-"""Bulk expire (bulk_expire.py) through Django's test client, on the embedded sandbox."""
+"""Bulk expire (views/bulk_expire.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCodeFilters
-from promoadmin.promocodes import bulk_expire
+from promoadmin.promocodes.views import bulk_expire
 
 URL = "/promo-codes/bulk-expire/"
 WELCOME10, ANVILBOGO, SHIPFREE, PLAINCODE, SPRINGREADS, LASTCALL = 7000151, 7000152, 7000153, 7000155, 7000157, 7000158
@@ -208,6 +208,21 @@ def test_it_stops_at_the_rate_limit_and_sends_nothing_more(editor_client, sandbo
     page = text(response)
     assert "1 failed, 2 not sent" in page
     assert "hourly request limit" in page
+
+
+def test_an_expire_impact_com_did_not_confirm_is_unknown_as_on_the_detail_page(editor_client, sandbox, caplog):
+    """A 5xx to a DELETE may come after impact.com expired the code: the single expire says "unknown",
+    so a batch must say the same (in the audit line and on the page), not "failed"."""
+    batch = batch_of(editor_client.get(URL, {"id": [WELCOME10]}))
+    sandbox.inject_fault(503, count=10)  # the DELETE and every retry of it
+
+    response = editor_client.post(f"{URL}{WELCOME10}/", {"batch": batch}, HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert 'data-outcome="unknown"' in body
+    assert "Outcome unknown" in body
+    assert f"cannot tell whether impact.com expired promo code {WELCOME10}" in body
+    assert [line["outcome"] for line in audit_lines(caplog)] == ["unknown"]
 
 
 def test_one_row_of_a_confirmed_batch(editor_client, sandbox):

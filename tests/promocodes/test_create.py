@@ -6,10 +6,9 @@ import html
 import re
 
 import pytest
-from helpers import upstream_requests
+from helpers import HTMX, upstream_requests
 
 CREATE_URL = "/promo-codes/new/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 FIRST_NEW_ID = 7000161  # the sandbox numbers new codes from here
 VALID = {
     "campaign_id": "1000",

@@ -1,4 +1,4 @@
-"""Safe writes on the create form (issue 7): duplicate and overlap guards, one submission per form,
+"""Safe writes on the create form: duplicate and overlap guards, one submission per form,
 the regex tester, risk notes and the dry run. Upstream calls are counted in the sandbox's log."""
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from helpers import HTMX, markup
 from helpers import page_text as text
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_AUTH_TOKEN
-from promoadmin.promocodes import regex_check, safety
+from promoadmin.promocodes import regex_check, selectors, services
+from promoadmin.promocodes.checks import overlaps
 
 CREATE_URL = "/promo-codes/new/"
 CHECK_URL = "/promo-codes/new/check/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 WELCOME10, SUMMER_RE, LASTCALL = 7000151, 7000156, 7000158
 
 
@@ -46,7 +47,7 @@ def promo_code_calls(sandbox) -> list[tuple[str, str]]:
 
 
 def field_error(response, name: str) -> str:
-    match = re.search(rf'<small class="field-error" id="id_{name}_error">(.*?)</small>', response.content.decode(), re.S)
+    match = re.search(rf'<small class="field-error" id="id_{name}_error">(.*?)</small>', markup(response), re.S)
     return match.group(1) if match else ""
 
 
@@ -140,7 +141,7 @@ def test_when_the_check_cannot_be_made_nothing_is_sent(editor_client, sandbox):
 
 
 def test_a_campaign_with_more_active_codes_than_a_page_gets_a_second_call_for_duplicates(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(safety, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
+    monkeypatch.setattr(selectors, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
 
     response = editor_client.post(CREATE_URL, new_code(code="anvilbogo"))  # not among the 2 newest
 
@@ -159,7 +160,7 @@ def test_a_regex_matching_active_exact_codes_is_a_warning_to_confirm(editor_clie
     response = editor_client.post(CREATE_URL, new_code(code=r"^WELCOME\d+$", type="RE"))
 
     assert response.status_code == 422
-    body = response.content.decode()
+    body = markup(response)
     assert "This pattern also accepts active exact codes of the campaign:" in body
     assert f'<a href="/promo-codes/{WELCOME10}/" class="code">WELCOME10</a>' in body
     assert "Tick this box to create the code anyway" in field_error(response, "confirm_overlap")
@@ -180,7 +181,7 @@ def test_a_regex_overlap_counts_codes_typed_in_another_case(editor_client, sandb
 def test_an_exact_code_an_active_regex_accepts_is_a_warning_naming_the_regex(editor_client, sandbox):
     response = editor_client.post(CREATE_URL, new_code(code="summer42"))
 
-    body = html.unescape(response.content.decode())
+    body = html.unescape(markup(response))
     assert response.status_code == 422
     assert "An active regex code of the campaign already accepts summer42:" in body
     assert rf"^SUMMER\d{{2}}$</a> <small>(regex code, id {SUMMER_RE}) accepts SUMMER42" in body
@@ -197,7 +198,7 @@ def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, san
 
 
 def test_an_overlapping_pattern_that_is_too_slow_to_check_is_refused(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(safety, "OVERLAP_TIMEOUT", 0.5)
+    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
     assert editor_client.post(CREATE_URL, new_code(code="A" * 40 + "B")).status_code == 302
     started = time.monotonic()
 
@@ -245,7 +246,7 @@ def test_the_session_remembers_what_a_form_created_even_if_the_cache_forgets(edi
 
 def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
     token = form_token(editor_client)
-    assert safety.claim_form_token(SimpleNamespace(session={}), token) is None  # the first click, in flight
+    assert services.claim_form_token(SimpleNamespace(session={}), token) is None  # the first click, in flight
 
     twin = editor_client.post(CREATE_URL, new_code(form_token=token))
 
@@ -256,13 +257,13 @@ def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
 
 @pytest.mark.django_db(transaction=True)  # each thread claims on its own database connection
 def test_of_many_simultaneous_claims_exactly_one_wins():
-    token = safety.new_form_token()
+    token = services.new_form_token()
     results, start = [], threading.Barrier(16)
 
     def claim():
         start.wait()
         try:
-            results.append(safety.claim_form_token(SimpleNamespace(session={}), token))
+            results.append(services.claim_form_token(SimpleNamespace(session={}), token))
         finally:
             connection.close()  # this thread's own connection
 
@@ -338,7 +339,7 @@ def test_preview_shows_the_exact_request_and_sends_nothing(editor_client, sandbo
     )
 
     assert response.status_code == 200
-    body = response.content.decode()
+    body = markup(response)
     preview = body[body.index('<section id="request-preview"'):body.index("</section>", body.index('id="request-preview"'))]
     assert "POST /Advertisers/IRsandbox0000000001/PromoCodes" in preview
     assert "Content-Type: application/x-www-form-urlencoded" in preview

@@ -1,4 +1,4 @@
-"""The date views of the list (`/promo-codes/?view=...`, date_views.py) on the embedded sandbox."""
+"""The date views of the list (`/promo-codes/?view=...`, views/listing.py and selectors.py) on the embedded sandbox."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
-from promoadmin.promocodes import budget, date_views
+from promoadmin.promocodes import budget, selectors
 
 LIST_URL = "/promo-codes/"
 WELCOME10, ANVILBOGO, SUMMER, SPRINGREADS, LASTCALL, PLAINCODE = 7000151, 7000152, 7000156, 7000157, 7000158, 7000155
@@ -106,7 +106,7 @@ def test_a_view_combines_with_campaign_and_code_and_drops_the_rest(editor_client
 
 def test_it_reads_at_most_max_pages_and_says_when_it_stopped(editor_client, sandbox, monkeypatch):
     monkeypatch.setattr(budget, "SCAN_PAGE_SIZE", 20)
-    monkeypatch.setattr(date_views, "MAX_PAGES", 2)
+    monkeypatch.setattr(selectors, "MAX_PAGES", 2)
 
     response = editor_client.get(LIST_URL, {"view": "no-end-date"})
 
@@ -128,7 +128,7 @@ def test_a_bad_view_or_filter_is_a_400_without_asking_impact(editor_client, sand
 def test_the_list_links_to_every_view(editor_client):
     body = editor_client.get(LIST_URL).content.decode()
 
-    for key, view in date_views.VIEWS.items():
+    for key, view in selectors.VIEWS.items():
         assert f'href="/promo-codes/?view={key}"' in body
         assert view.title in body
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import page_text, upstream_requests
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from helpers import HTMX, page_text, upstream_requests
 
 
 def detail_url(promo_code_id) -> str:

@@ -1,4 +1,4 @@
-"""The CSV export (exports.py) through Django's test client, on the embedded sandbox."""
+"""The CSV export (views/export.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import io
 import re
 
 import pytest
+from helpers import markup, upstream_requests
 from helpers import page_text as text
-from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
-from promoadmin.promocodes import exports
+from promoadmin.promocodes.views import export
 
 URL = "/promo-codes/export.csv"
 
@@ -35,7 +35,7 @@ def test_it_streams_every_code_matching_the_filter_as_csv(editor_client, sandbox
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert re.fullmatch(r'attachment; filename="promo-codes-campaign-1000-state-ACTIVE-\d{4}-\d\d-\d\d\.csv"', response["Content-Disposition"])
     rows = rows_of(response)
-    assert rows[0] == list(exports.COLUMNS)
+    assert rows[0] == list(export.COLUMNS)
     expected = [p for p in get_impact_client().iter_promo_codes() if p.campaign_id == 1000 and p.is_active]
     assert sorted(int(row[0]) for row in rows[1:]) == sorted(p.id for p in expected)
     welcome = next(row for row in rows if row[1] == "WELCOME10")
@@ -54,7 +54,7 @@ def test_it_costs_one_call_per_page_of_1000_after_the_list_was_shown(editor_clie
 
 
 def test_it_reads_page_by_page(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(exports, "SCAN_PAGE_SIZE", 50)
+    monkeypatch.setattr(export, "SCAN_PAGE_SIZE", 50)
 
     rows = rows_of(editor_client.get(URL))
 
@@ -83,8 +83,8 @@ def test_it_refuses_when_the_export_would_exceed_the_budget(editor_client, sandb
 
 
 def test_an_upstream_failure_mid_stream_is_written_into_the_file(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(exports, "SCAN_PAGE_SIZE", 100)
-    monkeypatch.setattr(exports, "ROWS_PER_CHUNK", 50)
+    monkeypatch.setattr(export, "SCAN_PAGE_SIZE", 100)
+    monkeypatch.setattr(export, "ROWS_PER_CHUNK", 50)
     response = editor_client.get(URL)
     stream = iter(response.streaming_content)
     received = [next(stream), next(stream)]  # the header, then 50 rows: page 1 has been read
@@ -110,7 +110,7 @@ def test_a_viewer_may_export(viewer_client):
 
 
 def test_the_list_links_the_export_of_its_filter_with_its_cost(editor_client):
-    body = editor_client.get("/promo-codes/", {"campaign_id": "1000", "state": "ACTIVE"}).content.decode()
+    body = markup(editor_client.get("/promo-codes/", {"campaign_id": "1000", "state": "ACTIVE"}))
 
     assert 'href="/promo-codes/export.csv?campaign_id=1000&amp;state=ACTIVE"' in body
     assert "Export CSV <small>(about 1 API call)</small>" in body
@@ -126,7 +126,7 @@ def test_the_cost_is_one_call_per_started_thousand(total, calls):
 def test_the_list_says_when_an_export_is_over_budget(editor_client, sandbox, monkeypatch):
     monkeypatch.setattr(sandbox, "rate_limit", 21)
 
-    body = editor_client.get("/promo-codes/").content.decode()
+    body = markup(editor_client.get("/promo-codes/"))
 
     assert "CSV export needs about 1 API call: over budget" in body
     assert "/promo-codes/export.csv" not in body

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import upstream_requests
+from helpers import HTMX, markup, upstream_requests
 
 LIST_URL = "/promo-codes/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def codes_requests(sandbox) -> list:
@@ -122,7 +121,7 @@ def test_an_htmx_request_gets_only_the_results_fragment(editor_client, sandbox):
     response = editor_client.get(LIST_URL, {"code": "WELCOME10"}, **HTMX)
 
     assert response.status_code == 200
-    body = response.content.decode()
+    body = markup(response)
     assert "<html" not in body
     assert 'id="filters"' not in body  # the filter form is outside #results
     assert 'id="promo-code-7000151"' in body

@@ -1,4 +1,4 @@
-"""Names, not numbers: the campaign, partner and deal pickers (issue 8), through Django's test client.
+"""Names, not numbers: the campaign, partner and deal pickers, through Django's test client.
 
 Upstream call counts are read from the sandbox's request log.
 """
@@ -10,14 +10,13 @@ import json
 import re
 
 import pytest
-from helpers import upstream_requests
+from helpers import HTMX, markup, upstream_requests
 
 from promoadmin.impact.sandbox.seed import build_seed
 
 LIST_URL = "/promo-codes/"
 CREATE_URL = "/promo-codes/new/"
 SEARCH_URL = "/promo-codes/new/partners/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 PICKER_FRAGMENT = {**HTMX, "HTTP_HX_TARGET": "lookup-fields"}
 NO_CACHE = {"HTTP_CACHE_CONTROL": "no-cache"}
 
@@ -51,7 +50,7 @@ def valid_post(**overrides) -> dict:
 
 
 def test_the_list_filter_is_a_select_of_campaign_names(editor_client, sandbox):
-    body = editor_client.get(LIST_URL, {"campaign_id": "1001"}).content.decode()
+    body = markup(editor_client.get(LIST_URL, {"campaign_id": "1001"}))
 
     campaign_select = select(body, "campaign_id")
     assert 'id="id_campaign_id"' in campaign_select
@@ -411,7 +410,7 @@ def test_the_detail_looks_up_partner_and_deal_names_the_record_lacks(editor_clie
     record = _welcome10_without_names(sandbox)
     sandbox.inject_fault(body=json.dumps(record))
 
-    body = editor_client.get("/promo-codes/7000151/").content.decode()
+    body = markup(editor_client.get("/promo-codes/7000151/"))
 
     assert "Wile E. Coyote Facebook" in body
     assert "10% off orders over $50" in body
@@ -420,7 +419,7 @@ def test_the_detail_looks_up_partner_and_deal_names_the_record_lacks(editor_clie
 
 
 def test_the_detail_costs_no_look_up_when_the_record_has_its_names(editor_client, sandbox):
-    body = editor_client.get("/promo-codes/7000151/").content.decode()
+    body = markup(editor_client.get("/promo-codes/7000151/"))
 
     assert "Wile E. Coyote Facebook" in body
     assert resources(sandbox) == ["PromoCodes"]

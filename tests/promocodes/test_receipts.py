@@ -1,4 +1,4 @@
-"""Receipts after a write (receipts.py) through Django's test client, on the embedded sandbox."""
+"""Receipts after a write (views/receipts.py) through Django's test client, on the embedded sandbox."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from html import unescape
 import pytest
 from django.core import signing
 from django.test import RequestFactory
+from helpers import HTMX, upstream_requests
 from helpers import page_text as text
-from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
-from promoadmin.promocodes import receipts
+from promoadmin.promocodes.views import receipts
 
 WELCOME10 = 7000151
 SHIPFREE = 7000153
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def receipt_url_in(html: str) -> str:

@@ -7,12 +7,11 @@ import re
 import time
 
 import pytest
+from helpers import HTMX, markup, upstream_requests
 from helpers import page_text as text
-from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 ATTEMPTS = 3  # the client tries a read (and an expire) this often before giving up on a 5xx
 TIMEOUT = 0.2
 SLOW_MS = 400
@@ -375,7 +374,7 @@ def creates_sent(sandbox) -> list:
 def form_errors(response) -> str:
     match = re.search(
         r'<div class="alert alert-error" role="alert" id="form-errors"[^>]*>(.*?)</div>',
-        response.content.decode(),
+        markup(response),
         re.S,
     )
     assert match, "the form shows no error"
@@ -383,7 +382,7 @@ def form_errors(response) -> str:
 
 
 def assert_typed_input_kept(response) -> None:
-    body = response.content.decode()
+    body = markup(response)
     assert re.search(r'<input\b[^>]*name="code"[^>]*value="NEWCODE1"', body)
     assert 'value="1000" selected' in body or re.search(r'<input\b[^>]*name="campaign_id"[^>]*value="1000"', body)
     assert re.search(r'<input\b[^>]*name="assigned_partner_id"[^>]*value="2552842"', body)

@@ -141,7 +141,7 @@ django.setup()
 from types import SimpleNamespace
 from promoadmin.promocodes import audit
 user = SimpleNamespace(is_authenticated=True, get_username=lambda: "alice")
-audit.log_write(SimpleNamespace(user=user), "expire", None, promo_code_id=7000151, outcome="expired")
+audit.log_write(user, "expire", None, promo_code_id=7000151, outcome="expired")
 """
     env = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG")}
     env["DJANGO_SETTINGS_MODULE"] = "promoadmin.settings"

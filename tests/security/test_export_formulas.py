@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from promoadmin.promocodes import exports
+from promoadmin.promocodes.views import export as exports
 
 URL = "/promo-codes/export.csv"
 PAYLOADS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", " =1", "\n=1", "  \n@x", " \t+1"]

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from promoadmin.promocodes.lockout import client_address
+from promoadmin.web.lockout import client_address
 
 PASSWORD = "admin-password-1"
 PROXY = "10.10.0.2"

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 
 AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
-PROXY_USER = "promoadmin.promocodes.middleware.ProxyRemoteUserMiddleware"
+PROXY_USER = "promoadmin.web.middleware.ProxyRemoteUserMiddleware"
 
 
 def sso_settings(header: str = "X-Remote-User"):

@@ -12,7 +12,7 @@ from html import unescape
 
 from helpers import page_text, upstream_requests
 
-from promoadmin.promocodes.deadline import RENDER_SECONDS
+from promoadmin.web.deadline import RENDER_SECONDS
 
 PAGE_SECONDS = 0.8  # what the tests leave a page for impact.com
 

@@ -139,14 +139,14 @@ def test_it_wires_single_sign_on_only_when_the_header_is_named():
     plain = settings_under(**PRODUCTION)
 
     middleware = sso["MIDDLEWARE"]
-    proxy = middleware.index("promoadmin.promocodes.middleware.ProxyRemoteUserMiddleware")
+    proxy = middleware.index("promoadmin.web.middleware.ProxyRemoteUserMiddleware")
     assert middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") == proxy - 1
     assert proxy < middleware.index("django.contrib.auth.middleware.LoginRequiredMiddleware")
     # The lockout's backend stays first, so a locked-out name is refused by every later backend.
     assert sso["AUTHENTICATION_BACKENDS"][:2] == [
         "axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.RemoteUserBackend"
     ]
-    assert "promoadmin.promocodes.middleware.ProxyRemoteUserMiddleware" not in plain["MIDDLEWARE"]
+    assert "promoadmin.web.middleware.ProxyRemoteUserMiddleware" not in plain["MIDDLEWARE"]
     assert plain["AUTHENTICATION_BACKENDS"] == [
         "axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"
     ]

@@ -1,6 +1,7 @@
 """A local simulator of the impact.com Brand API, since impact.com offers no sandbox.
 
-Pure WSGI and stdlib (no Django): `SandboxApp` is the app, `serve_sandbox` serves it over HTTP, and
+Pure WSGI and stdlib (no Django): `SandboxApp` is the app, `serve_sandbox` serves it over HTTP,
+`transport.SandboxTransport` calls it in-process (httpx), and
 `seed` documents the demo data, including the fixed codes tests can rely on.
 """
 

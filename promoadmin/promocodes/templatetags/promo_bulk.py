@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from ..budget import calls_for
-from ..date_views import view_links
+from ..selectors import view_links
 
 register = template.Library()
 

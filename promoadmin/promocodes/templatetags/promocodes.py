@@ -13,6 +13,8 @@ from django.utils.timesince import timesince, timeuntil
 
 from promoadmin.impact.records import CREDIT_POLICIES, PromoCode
 
+from .. import formatting
+from ..formatting import full_datetime, short_date
 from ..models import EXPIRE_PERMISSION
 
 register = template.Library()
@@ -70,40 +72,16 @@ def in_business_zone(value: datetime | None):
     return timezone.localtime(value) if value else None
 
 
-def _zone_abbreviations() -> str:
-    """The business zone's abbreviations in January and July this year: 'PST/PDT', or one ('JST')."""
-    zone = timezone.get_current_timezone()
-    year = timezone.localdate().year
-    names = dict.fromkeys(datetime(year, month, 1, 12, tzinfo=zone).tzname() for month in (1, 7))
-    return "/".join(name for name in names if name)
-
-
 @register.simple_tag
 def time_zone_note() -> str:
     """Which zone the dates on a page are shown in, whatever offset impact.com sent them with."""
-    return f"Dates and times in {timezone.get_current_timezone_name()} time ({_zone_abbreviations()})"
+    return formatting.time_zone_note()
 
 
-# Django's `date` filter parses its format string on every call; on a 100-row list that was a fifth
-# of the page's time (bench/NOTES.md). These two format in TIME_ZONE with plain strftime.
-
-
-@register.filter
-def short_date(value: datetime | None) -> str:
-    """'Nov 5, 2026' in the business time zone."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%b} {local.day}, {local.year}"
-
-
-@register.filter
-def full_datetime(value: datetime | None) -> str:
-    """'Nov 5, 2026, 09:30 PST' in the business time zone, the zone named."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%b} {local.day}, {local.year}, {local:%H:%M} {local.tzname()}"
+# Formatting lives in formatting.py (receipts, date views and presenters use it too); here it is
+# only registered for templates.
+register.filter(short_date)
+register.filter(full_datetime)
 
 
 # One row of the list, built in Python the way Django's admin builds its change-list rows
@@ -193,12 +171,12 @@ def _expired_note(context) -> str:
 
 
 def _expire_form(promo: PromoCode) -> str:
-    # With htmx: a confirm dialog, then the POST (CSRF from <body hx-headers>). Without JavaScript
-    # the form is a GET to the bulk-expire dry run for this one code, which shows the request and
-    # its cost before anything is sent.
+    # With htmx: a confirm dialog, then the POST (CSRF from <body hx-headers>); the answer replaces
+    # the row (hx-target and hx-swap are set once, on the table's <tbody>). Without JavaScript the
+    # form is a GET to the bulk-expire dry run for this one code, which shows the request and its
+    # cost before anything is sent.
     return format_html(
-        '<form method="get" action="{}" class="inline" hx-post="{}" hx-target="closest tr" '
-        'hx-swap="outerHTML" hx-confirm="{}" hx-disabled-elt="find button">'
+        '<form method="get" action="{}" class="inline" hx-post="{}" hx-confirm="{}" hx-disabled-elt="find button">'
         '<input type="hidden" name="id" value="{}">'
         '<button type="submit" class="secondary small">Expire</button></form>',
         reverse("promocodes:bulk_expire"), reverse("promocodes:expire", args=[promo.id]), expire_question(promo.code),

@@ -22,12 +22,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from promoadmin.impact.client import ImpactClient
 from promoadmin.impact.errors import (
-    ImpactError,
     ImpactForbidden,
     ImpactNotFound,
     ImpactPageDeadline,
@@ -37,10 +35,11 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
-from . import audit, date_views, receipts
-from .budget import ask_share, check_budget, scan_promo_codes
-from .forms import MAX_ID, PromoCodeFilterForm
-from .models import EXPIRE_PERMISSION
+from .. import presenters, selectors, services
+from ..budget import ask_share, check_budget, scan_promo_codes
+from ..forms import MAX_ID, PromoCodeFilterForm
+from ..models import EXPIRE_PERMISSION
+from . import receipts
 
 SALT = "promoadmin.bulk-expire"
 MAX_BATCH = 500  # codes per batch; the hourly budget is 1000 requests
@@ -59,35 +58,41 @@ def _require_permission(request: HttpRequest) -> None:
 def request_line(client: ImpactClient, promo_code_id: int) -> str:
     """The request an expire sends (credentials travel in a header and are never shown), as HTML
     that may wrap after the account part."""
-    return format_html("DELETE\u00a0/Advertisers/{}/<wbr>PromoCodes/{}", client.account_sid, int(promo_code_id))
+    return presenters.write_request_line("DELETE", client.account_sid, promo_code_id)
 
 
 @dataclass
 class Outcome:
     promo_code_id: int
     code: str
-    status: str  # expired | failed | not-found | not-sent
+    status: str  # expired | failed | unknown | not-found | not-sent
     message: str = ""
     receipt_url: str = ""
     stop: bool = False
 
     @property
     def label(self) -> str:
-        return {"expired": "Expired", "failed": "Failed", "not-found": "Not found", "not-sent": "Not sent"}[self.status]
+        return {
+            "expired": "Expired",
+            "failed": "Failed",
+            "unknown": "Outcome unknown",
+            "not-found": "Not found",
+            "not-sent": "Not sent",
+        }[self.status]
 
 
-def expire_one(request: HttpRequest, client: ImpactClient, promo_code_id: int, code: str) -> Outcome:
-    """One DELETE, one audit line, one outcome. Never raises ImpactError."""
-    try:
-        client.expire_promo_code(promo_code_id)
-    except ImpactNotFound as err:
-        audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="failed", error=err)
+def expire_one(request: HttpRequest, promo_code_id: int, code: str) -> Outcome:
+    """One DELETE (services.promo_code_expire: one audit line), one outcome. Never raises ImpactError."""
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id)
+    err = result.error
+    if result.done:
+        receipt = receipts.receipt_url(request, "expire", promo_code_id, code=code)
+        return Outcome(promo_code_id, code, "expired", receipt_url=receipt)
+    if isinstance(err, ImpactNotFound):
         return Outcome(promo_code_id, code, "not-found", f"impact.com has no promo code {promo_code_id}.")
-    except ImpactError as err:
-        audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="failed", error=err)
-        return Outcome(promo_code_id, code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
-    audit.log_write(request, "expire", None, promo_code_id=promo_code_id, outcome="expired")
-    return Outcome(promo_code_id, code, "expired", receipt_url=receipts.receipt_url(request, "expire", promo_code_id, code=code))
+    if result.outcome == services.UNKNOWN:
+        return Outcome(promo_code_id, code, "unknown", f"{err.title}. {err.message} {presenters.expire_unknown(promo_code_id)}")
+    return Outcome(promo_code_id, code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
 
 
 # --- the confirmation (dry run) -----------------------------------------------------------------
@@ -102,7 +107,7 @@ class Selection:
     """What the user asked to expire, from the query string."""
 
     form: PromoCodeFilterForm
-    view: date_views.DateView | None
+    view: selectors.DateView | None
     ids: list[int]
     all_matching: bool
 
@@ -114,7 +119,7 @@ class Selection:
                 f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in form.errors.items()
             ))
         view_key = query.get("view", "")
-        view = date_views.VIEWS.get(view_key) if view_key else None
+        view = selectors.VIEWS.get(view_key) if view_key else None
         if view_key and view is None:
             raise BadSelection(f"There is no view called {view_key!r}.")
         ids: list[int] = []
@@ -138,7 +143,7 @@ class Selection:
     def filters(self) -> dict[str, str]:
         params = {name: value for name, value in self.form.active_filters().items()}
         if self.view:
-            params = {name: params[name] for name in date_views.COMBINABLE if name in params}
+            params = {name: params[name] for name in selectors.COMBINABLE if name in params}
             params["view"] = self.view.key
         return params
 
@@ -173,7 +178,7 @@ def find_codes(client: ImpactClient, selection: Selection):
     base = selection.form.to_filters()
     if selection.view:
         base = PromoCodeFilters(campaign_id=base.campaign_id, code=base.code)
-        result = date_views.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough)
+        result = selectors.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough)
         scan = result.scan
         codes = [promo for promo in result.matches if keep(promo)]
     elif selection.form.cleaned_data.get("state") == "INACTIVE":
@@ -284,7 +289,7 @@ def _run(request: HttpRequest) -> HttpResponse:
         if stopped:
             outcomes.append(Outcome(promo_code_id, code, "not-sent", "Not sent: the batch stopped at an earlier error."))
             continue
-        outcome = expire_one(request, client, promo_code_id, code)
+        outcome = expire_one(request, promo_code_id, code)
         outcomes.append(outcome)
         stopped = outcome.stop
     context = {
@@ -314,5 +319,5 @@ def promo_code_bulk_expire_one(request: HttpRequest, promo_code_id: int) -> Http
     if promo_code_id not in items:
         outcome = Outcome(promo_code_id, "", "not-sent", "This code is not part of the confirmed batch, so it was not sent.")
         return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome}, status=400)
-    outcome = expire_one(request, get_impact_client(), promo_code_id, items[promo_code_id])
+    outcome = expire_one(request, promo_code_id, items[promo_code_id])
     return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome})

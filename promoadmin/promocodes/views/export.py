@@ -31,8 +31,8 @@ from promoadmin.impact.errors import ImpactError
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
-from .budget import SCAN_PAGE_SIZE, calls_for, check_budget, take_share
-from .forms import PromoCodeFilterForm
+from ..budget import SCAN_PAGE_SIZE, calls_for, check_budget, take_share
+from ..forms import PromoCodeFilterForm
 
 logger = logging.getLogger(__name__)
 

@@ -19,15 +19,14 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
-from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from promoadmin.impact.errors import ImpactNotFound
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, NewPromoCode, PromoCode
 
-from .forms import MAX_ID
-from .templatetags.promocodes import full_datetime
+from ..formatting import full_datetime
+from ..forms import MAX_ID
 
 SALT = "promoadmin.receipt"
 ACTIONS = {"create": "Created", "expire": "Expired"}
@@ -51,11 +50,6 @@ def make_token(request: HttpRequest, action: str, promo_code_id: int, *, code: s
 def receipt_url(request: HttpRequest, action: str, promo_code_id: int, *, code: str = "", new_code: NewPromoCode | None = None) -> str:
     token = make_token(request, action, promo_code_id, code=code, sent=new_code.to_form() if new_code else None)
     return reverse("promocodes:receipt", args=[promo_code_id]) + "?r=" + token
-
-
-def receipt_link(url: str) -> str:
-    """A safe HTML link for a success message."""
-    return format_html(' <a href="{}" class="receipt-link">Receipt</a> (a permanent link for a ticket or the wiki).', url)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Views of the list that answer staff questions about dates: `/promo-codes/?view=<key>`.
+"""Reads that fan out: a campaign's active codes and what they say about a new code, and the date views.
+
+Single reads (a page of the list, one code) are the client's; the picker lists are lookups.py's.
+
+The date views of the list answer staff questions about dates: `/promo-codes/?view=<key>`.
 
 impact.com's list filter knows a state and a date window (codes whose dates overlap it), not "ends
 within a week" or "has no end date". So each view narrows upstream as far as the filter allows
@@ -8,28 +12,27 @@ the question. The page says how, what it cost in API calls, and whether it stopp
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from promoadmin.impact.factory import get_impact_client
-from promoadmin.impact.records import PromoCode, PromoCodeFilters
+from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 
-from .budget import SCAN_PAGE_SIZE, Scan, ask_share, scan_promo_codes
-from .forms import PromoCodeFilterForm
-from .htmx import wants_fragment
-from .templatetags.promocodes import full_datetime
+from .budget import Scan, scan_promo_codes
+from .checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
+from .formatting import full_datetime
 
 MAX_PAGES = 5  # at most 5 requests, 5000 codes, per view
 MAX_SHOWN = 500  # rows on the page; the count above the table is always complete
 SOON = timedelta(days=7)
 # The filters that combine with a view; the view sets the state and the dates itself.
 COMBINABLE = ("campaign_id", "code")
+ACTIVE_PAGE_SIZE = 1000  # the most impact.com sends in one page
 
 
 @dataclass(frozen=True)
@@ -125,41 +128,40 @@ def view_links(params: dict[str, str] | None = None) -> list[dict]:
     return [{"key": key, "title": view.title, "url": view_url(key, params)} for key, view in VIEWS.items()]
 
 
-def promo_code_date_view(request: HttpRequest) -> HttpResponse:
-    """`/promo-codes/?view=<key>`: called by promo_code_list when the `view` parameter is present."""
-    key = request.GET.get("view", "")
-    view = VIEWS.get(key)
-    form = PromoCodeFilterForm({name: request.GET.get(name, "") for name in COMBINABLE})
-    ignored = [name for name in ("state", "start_date", "end_date", "page") if request.GET.get(name)]
-    context = {
-        "view": view,
-        "view_key": key,
-        "form": form,
-        "ignored": ignored,
-        "result": None,
-        "filters": form.active_filters() if form.is_valid() else {},
-        "max_pages": MAX_PAGES,
-        "page_size": SCAN_PAGE_SIZE,
-        "max_shown": MAX_SHOWN,
-    }
-    status = 200
-    if view is None:
-        status = 400
-    elif not form.is_valid():
-        status = 400
-    else:
-        filters = form.active_filters()
-        ask_share(request.user, MAX_PAGES)  # the most a view may read; a slowed-down person gets a 429 page
-        result = compute(get_impact_client(), view, form.to_filters())
-        context.update(
-            result=result,
-            shown=result.matches[:MAX_SHOWN],
-            upstream_words=describe_upstream(result.upstream),
-            filters=filters,
-            self_url=view_url(key, filters),
-            list_url=reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
-            bulk_expire_all_url=reverse("promocodes:bulk_expire") + "?" + urlencode({"view": key, **filters, "all": "1"}),
-            page_title=f"{view.title} · Promo codes · promoadmin",
+
+def check_conflicts(new_code: NewPromoCode, *, now: datetime | None = None) -> ConflictCheck:
+    """Look for a duplicate and overlaps among the campaign's active codes. Raises ImpactError.
+
+    One list call (CampaignId + State=ACTIVE, PageSize 1000), past the cache so a code created a
+    moment ago counts. Only when the campaign has more active codes than one page holds does a
+    second call (CampaignId + Code) make the duplicate check complete; overlaps are then checked
+    on the first page only, and the warning says so.
+    """
+    client = get_impact_client()
+    page = active_codes(new_code.campaign_id)
+    active = [promo for promo in page.items if promo.is_active]
+    calls = 1
+    duplicate = find_duplicate(new_code, active)
+    if duplicate is None and page.has_next:
+        same_code = client.list_promo_codes(
+            PromoCodeFilters(campaign_id=new_code.campaign_id, code=new_code.code, state="ACTIVE"), page_size=100, fresh=True
         )
-    template = "promocodes/date_view.html#results" if wants_fragment(request) and view else "promocodes/date_view.html"
-    return TemplateResponse(request, template, context, status=status)
+        calls = 2
+        duplicate = find_duplicate(new_code, [promo for promo in same_code.items if promo.is_active])
+    check = ConflictCheck(new_code, duplicate, active_checked=len(page.items), active_total=page.total, calls=calls)
+    if duplicate is not None:
+        return check
+    return _with_overlaps(check, active, now or datetime.now(UTC))
+
+
+def active_codes(campaign_id: int):
+    """The first page (up to 1000) of a campaign's ACTIVE codes, past the cache: one list call."""
+    return get_impact_client().list_promo_codes(
+        PromoCodeFilters(campaign_id=campaign_id, state="ACTIVE"), page_size=ACTIVE_PAGE_SIZE, fresh=True
+    )
+
+
+def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime) -> ConflictCheck:
+    [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now)
+    return dataclasses.replace(check, overlaps=found.overlaps, pattern_too_slow=found.pattern_too_slow, unchecked=found.unchecked)
+

@@ -11,7 +11,7 @@ are handled by `MemoryOnlyUploadHandler`, never written to a temporary file. The
 to the next step signed (`django.core.signing`) in the page, not on disk.
 
 The review also warns, row by row, about overlaps (a regex and an exact code of the same campaign,
-running at the same time, that accept the same code: safety.find_overlaps decides, for the file's
+running at the same time, that accept the same code: overlaps.find_overlaps decides, for the file's
 rows against the campaign's active codes and against each other). Overlaps do not make the file
 invalid, but while any row has such a warning nothing is sent without `confirm_overlap`: the signed
 batch and row tokens say so, and both create paths check it.
@@ -25,10 +25,9 @@ earlier" with its link, still being sent, or unknown.
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -37,51 +36,33 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from promoadmin.impact.client import ImpactClient
 from promoadmin.impact.errors import (
-    ImpactError,
     ImpactForbidden,
     ImpactRateLimited,
-    ImpactTimeout,
     ImpactUnauthorized,
-    ImpactUnavailable,
     ImpactUnreachable,
-    ImpactValidationError,
 )
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode
-from promoadmin.shared_state import store
+from promoadmin.web.request_limits import accepts_upload
 
-from . import audit, receipts, safety
-from .budget import SlowedDown, ask_share, check_budget
-from .forms import PromoCodeForm
-from .models import CREATE_PERMISSION
-from .request_limits import accepts_upload
+from .. import presenters, selectors, services
+from ..budget import SlowedDown, ask_share, check_budget
+from ..checks import overlaps
+from ..checks.csv_rows import COLUMNS, REQUIRED_COLUMNS, BadFile, Row, read_rows
+from ..forms import PromoCodeForm
+from ..models import CREATE_PERMISSION
+from . import receipts
 
 SALT = "promoadmin.bulk-create"
 MAX_BYTES = 1_000_000
 MAX_ROWS = 500
 MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
 TOKEN_MAX_AGE = 3600
-MARKER_SECONDS = 2 * TOKEN_MAX_AGE  # outlives every token that could claim it
-# The create form's field names (a public contract, see the README) are the CSV's columns.
-COLUMNS = (
-    "assigned_partner_id",
-    "campaign_id",
-    "credit_policy",
-    "code",
-    "type",
-    "start_date",
-    "end_date",
-    "deal_id",
-    "deal_name",
-)
-REQUIRED_COLUMNS = ("campaign_id", "assigned_partner_id", "code")
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
 UNCONFIRMED = (
     "Not sent: rows of this review overlap other codes, and the box “Create them anyway” was not ticked. "
@@ -130,79 +111,6 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
         )
 
 
-class BadFile(Exception):
-    pass
-
-
-@dataclass
-class Row:
-    line: int  # the line in the file, for people fixing it
-    values: dict[str, str]  # as used: the file's cells, with defaults for empty ones
-    errors: list[str] = field(default_factory=list)
-    new_code: NewPromoCode | None = None
-    warnings: list[str] = field(default_factory=list)  # overlaps: safe HTML, the file stays valid
-    overlaps: bool = False  # a warning is an overlap found (not only a regex that could not be checked)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def read_rows(data: bytes) -> list[Row]:
-    """Parse and check an uploaded CSV. Raises BadFile for problems with the file as a whole."""
-    if not data.strip():
-        raise BadFile("The file is empty.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadFile("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (Comma delimited)”.") from None
-    # strict: a stray or unclosed quote is an error, not a cell that swallows the following lines.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if not header or not any(cell.strip() for cell in header):
-            raise BadFile("The first line must name the columns, e.g. " + ",".join(COLUMNS) + ".")
-        columns = [cell.strip().lower() for cell in header]
-        unknown = [name for name in columns if name not in COLUMNS]
-        if unknown:
-            raise BadFile(
-                f"Unknown column{'s' if len(unknown) > 1 else ''} {', '.join(repr(name[:40]) for name in unknown[:5])}. "
-                f"The columns are the create form's fields: {', '.join(COLUMNS)}; they must be separated by commas."
-            )
-        duplicated = sorted({name for name in columns if columns.count(name) > 1})
-        if duplicated:
-            raise BadFile(f"The column{'s' if len(duplicated) > 1 else ''} {', '.join(duplicated)} appear{'' if len(duplicated) > 1 else 's'} twice.")
-        missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-        if missing:
-            raise BadFile(f"The file needs the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.")
-        rows: list[Row] = []
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines
-            if len(rows) >= MAX_ROWS:
-                raise BadFile(f"The file has more than {MAX_ROWS} rows. Split it into files of at most {MAX_ROWS}.")
-            rows.append(_row(reader.line_num, columns, cells))
-    except csv.Error as err:
-        raise BadFile(f"The file is not valid CSV (line {reader.line_num}: {err}).") from None
-    if not rows:
-        raise BadFile("The file names the columns but has no rows.")
-    _check_duplicates(rows)
-    return rows
-
-
-def _row(line: int, columns: list[str], cells: list[str]) -> Row:
-    values = dict(defaults())
-    for name, cell in zip(columns, cells, strict=False):
-        if cell.strip():
-            values[name] = cell
-    row = Row(line, values)
-    if len(cells) != len(columns):
-        row.errors.append(f"This line has {len(cells)} cells, the header {len(columns)}.")
-        return row
-    row.errors, row.new_code = validate(values)
-    return row
-
-
 def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
     """The create form's own checks, row by row."""
     form = PromoCodeForm(values)
@@ -213,20 +121,6 @@ def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
             errors += [f"{name}: {message}" if label else message for message in messages]
         return errors, None
     return [], form.to_new_code()
-
-
-def _check_duplicates(rows: list[Row]) -> None:
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        if not row.new_code:
-            continue
-        code = row.new_code
-        key = (code.campaign_id, code.type, code.code if code.type == "RE" else code.code.casefold())
-        if key in seen:
-            row.errors.append(f"code: {code.code} is already on line {seen[key]} for the same campaign.")
-            row.new_code = None
-        else:
-            seen[key] = row.line
 
 
 # --- the views ----------------------------------------------------------------------------------
@@ -258,7 +152,7 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
         context["problem"] = "Choose a CSV file to upload."
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
     try:
-        rows = read_rows(upload.read())
+        rows = read_rows(upload.read(), validate=validate, defaults=defaults(), max_rows=MAX_ROWS)
     except BadFile as err:
         context["problem"] = str(err)
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
@@ -293,12 +187,12 @@ def _check_existing(rows: list[Row]) -> tuple[int, bool, dict[int, list[PromoCod
     complete = True
     active_by_campaign = {}
     for campaign_id in campaigns:
-        page = safety.active_codes(campaign_id)
+        page = selectors.active_codes(campaign_id)
         complete = complete and not page.has_next
         active = active_by_campaign[campaign_id] = [promo for promo in page.items if promo.is_active]
         for row in rows:
             if row.new_code and row.new_code.campaign_id == campaign_id:
-                existing = safety.find_duplicate(row.new_code, active)
+                existing = overlaps.find_duplicate(row.new_code, active)
                 if existing:
                     row.errors.append(
                         f"code: {existing.code} (id {existing.id}) is already active in campaign {campaign_id}; "
@@ -312,47 +206,20 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
     """Warn on each row that overlaps an active code of its campaign or another row of the file.
 
     No API call: the active codes are the ones `_check_existing` read. Every pattern of the file and
-    of the campaigns runs in one regex_check call for an ordinary file (see safety.find_overlaps).
+    of the campaigns runs in one regex_check call for an ordinary file (see overlaps.find_overlaps).
     """
     checked = [(index, row) for index, row in enumerate(rows) if row.new_code]
     others: dict[int, list] = {campaign_id: list(active) for campaign_id, active in active_by_campaign.items()}
     for _, row in checked:
         others.setdefault(row.new_code.campaign_id, []).append(row.new_code)
     in_file = {id(row.new_code): (index, row) for index, row in checked}
-    found = safety.find_overlaps(
-        [row.new_code for _, row in checked], others, retry_seconds=safety.OVERLAP_RETRY_SECONDS
+    found = overlaps.find_overlaps(
+        [row.new_code for _, row in checked], others, retry_seconds=overlaps.OVERLAP_RETRY_SECONDS
     )
     for (_, row), result in zip(checked, found, strict=True):
-        if result.pattern_too_slow:
-            row.warnings.append(
-                "This pattern could not be checked for overlaps: it took too long to test (it may backtrack "
-                "badly, as (a+)+ does)."
-            )
-        for overlap in result.overlaps:
-            row.warnings.append(format_html(
-                "Overlaps {}: both accept <span class=\"code\">{}</span>.", _other_code(overlap.promo, in_file),
-                overlap.example,
-            ))
-        for other in result.unchecked:
-            row.warnings.append(format_html(
-                "Could not be checked against {}: it took too long to test.", _other_code(other, in_file)
-            ))
+        row.warnings.extend(presenters.bulk_overlap_warnings(result, in_file))
         row.overlaps = bool(result.overlaps)
 
-
-def _other_code(other, in_file: dict) -> str:
-    """The other code of an overlap: an active code links to its page, a row of the file to its line."""
-    kind = "regex" if other.type == "RE" else "exact"
-    if id(other) in in_file:
-        index, row = in_file[id(other)]
-        return format_html(
-            'the {} code <span class="code">{}</span> on <a href="#bulk-row-{}">line {}</a> of this file',
-            kind, other.code, index, row.line,
-        )
-    return format_html(
-        'the active {} code <a href="{}" class="code">{}</a> (id {})',
-        kind, reverse("promocodes:detail", args=[other.id]), other.code, other.id,
-    )
 
 
 def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str) -> HttpResponse:
@@ -387,7 +254,7 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
         needs_confirmation=bool(confirm),
         budget=budget,
         can_run=valid and budget.ok,
-        request_line=format_html("POST\u00a0/Advertisers/{}/<wbr>PromoCodes", client.account_sid),
+        request_line=presenters.write_request_line("POST", client.account_sid),
         batch=signing.dumps({"u": user, "n": nonce, "rows": [[row.line, row.values] for row in rows], **confirm},
                             salt=SALT, compress=True)
         if valid else "",
@@ -423,45 +290,36 @@ class Outcome:
         }[self.status]
 
 
-def _marker(user: str, nonce: str, index: int) -> str:
-    return f"promoadmin:bulk-create:{user}:{nonce}:{index}"
-
-
-def create_one(request: HttpRequest, client: ImpactClient, nonce: str, index: int, line: int, values: dict) -> Outcome:
-    """Check the row again, claim its marker, send it once. Never raises ImpactError."""
+def create_one(request: HttpRequest, nonce: str, index: int, line: int, values: dict) -> Outcome:
+    """Check the row again, claim its marker, send it once (services.promo_code_create). Never raises ImpactError."""
     code = str(values.get("code", ""))
     errors, new_code = validate(values)
     if new_code is None:
         return Outcome(index, line, code, "not-sent", "No longer valid: " + " ".join(errors))
-    marker = _marker(request.user.get_username(), nonce, index)
+    row = {"user_name": request.user.get_username(), "nonce": nonce, "index": index}
     search_url = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
-    if not store.claim(marker, MARKER_SECONDS):
-        return _sent_before(request, index, line, new_code, store.read_claim(marker), search_url)
-    try:
-        promo_code_id = client.create_promo_code(new_code)
-    except ImpactValidationError as err:
-        audit.log_write(request, "create", new_code, outcome="rejected", error=err)
+    if not services.claim_bulk_create_row(**row):
+        return _sent_before(request, index, line, new_code, services.earlier_bulk_create_row(**row), search_url)
+    result = services.promo_code_create(user=request.user, new_code=new_code)
+    err = result.error
+    if result.done:
+        services.remember_bulk_create_row(**row, outcome=result.promo_code_id)
+        receipt = receipts.receipt_url(request, "create", result.promo_code_id, code=new_code.code, new_code=new_code)
+        return Outcome(index, line, new_code.code, "created", promo_code_id=result.promo_code_id, receipt_url=receipt)
+    if result.outcome == services.REJECTED:
         details = [f"{name or 'request'}: {message}" for name, messages in err.field_errors.items() for message in messages]
         return Outcome(index, line, new_code.code, "refused", " ".join([err.message, *details]))
-    except ImpactUnreachable as err:
+    if isinstance(err, ImpactUnreachable):
         # No connection was ever made, so nothing was created: free the row for another try.
-        store.release(marker)
-        audit.log_write(request, "create", new_code, outcome="failed", error=err)
+        services.release_bulk_create_row(**row)
         return Outcome(index, line, new_code.code, "failed", f"{err.message} Nothing was sent for this row.", stop=True)
-    except (ImpactTimeout, ImpactUnavailable) as err:
-        # The request may have reached impact.com (unless it could not connect at all): never resend blindly.
-        audit.log_write(request, "create", new_code, outcome="unknown", error=err)
-        store.remember(marker, "unknown", MARKER_SECONDS)
+    if result.outcome == services.UNKNOWN:
+        # The request may have reached impact.com: never resend blindly.
+        services.remember_bulk_create_row(**row, outcome="unknown")
         return Outcome(index, line, new_code.code, "unknown",
                        f"{err.message} The code may or may not exist: look for it before uploading this row again.",
                        search_url=search_url)
-    except ImpactError as err:
-        audit.log_write(request, "create", new_code, outcome="failed", error=err)
-        return Outcome(index, line, new_code.code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
-    store.remember(marker, promo_code_id, MARKER_SECONDS)
-    audit.log_write(request, "create", new_code, outcome="created", promo_code_id=promo_code_id)
-    return Outcome(index, line, new_code.code, "created", promo_code_id=promo_code_id,
-                   receipt_url=receipts.receipt_url(request, "create", promo_code_id, code=new_code.code, new_code=new_code))
+    return Outcome(index, line, new_code.code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
 
 
 def _sent_before(request: HttpRequest, index: int, line: int, new_code: NewPromoCode, earlier, search_url: str) -> Outcome:
@@ -523,7 +381,7 @@ def _run(request: HttpRequest) -> HttpResponse:
         if stopped:
             outcomes.append(Outcome(index, line, str(values.get("code", "")), "not-sent", "Not sent: the batch stopped at an earlier error."))
             continue
-        outcome = create_one(request, client, nonce, index, line, values)
+        outcome = create_one(request, nonce, index, line, values)
         outcomes.append(outcome)
         stopped = outcome.stop
     counts: dict[str, int] = {}
@@ -548,5 +406,5 @@ def promo_code_bulk_create_row(request: HttpRequest) -> HttpResponse:
     if not _confirmed(request, payload):
         outcome = Outcome(index, line, str(values.get("code", "")), "not-sent", UNCONFIRMED, stop=True)
         return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=422)
-    outcome = create_one(request, get_impact_client(), nonce, index, line, values)
+    outcome = create_one(request, nonce, index, line, values)
     return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome})

@@ -1,0 +1,269 @@
+"""The words a person reads outside templates: hints, warnings, messages and check results.
+
+Each sentence is written once, here, and returned as data (small frozen dataclasses, or safe HTML
+built with format_html) that templates render as they are. Views and templatetags import this
+module; services, selectors and checks never do (they return facts, this module words them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.html import format_html
+
+from promoadmin.impact.records import NewPromoCode
+
+from .checks.overlaps import ConflictCheck
+from .checks.risk_notes import Note
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A line of help under a field: plain help, or a warning (shown as one), after an optional
+    name that was picked."""
+
+    text: str
+    warning: bool = False
+    picked: str = ""
+
+
+def campaign_inactive(campaign) -> str:
+    """Follows the campaign's name, or "This campaign"."""
+    return f"is {campaign.state.lower()}: impact.com accepts new codes only for active campaigns."
+
+
+def partner_inactive(partner) -> str:
+    """Follows the partner's name."""
+    return f"is {partner.state.lower()}: impact.com gives new codes only to active partners."
+
+
+def campaign_hint(pickers, help_text: str) -> Hint:
+    """Under the create form's campaign field."""
+    campaign = pickers.campaign
+    if campaign and campaign.state and campaign.state != "ACTIVE":
+        return Hint("This campaign " + campaign_inactive(campaign), warning=True)
+    if campaign:
+        return Hint("The impact.com program the code belongs to.")
+    if pickers.campaign_unknown:
+        return Hint(
+            f"impact.com's campaign list for this account has no campaign {pickers.campaign_id}; "
+            "the code will be sent with the id as typed.",
+            warning=True,
+        )
+    return Hint(help_text)
+
+
+def partner_hint(pickers, help_text: str) -> Hint:
+    """Under the create form's partner field."""
+    partner, campaign_name = pickers.partner, pickers.campaign.name if pickers.campaign else "this campaign"
+    if partner and partner.state != "ACTIVE":
+        return Hint(partner_inactive(partner), warning=True, picked=partner.name)
+    if partner:
+        return Hint("gets credit when the code is used.", picked=partner.name)
+    if pickers.partner_unknown:
+        return Hint(
+            f"Partner {pickers.partner_id} is not joined to {campaign_name}; impact.com will refuse the code unless it is.",
+            warning=True,
+        )
+    if pickers.partner_search:
+        count = len(pickers.partners.items)
+        return Hint(f"Search the {count} partner{'s' if count != 1 else ''} of {campaign_name} by name, or type the partner id.")
+    if pickers.partners:
+        return Hint(help_text)
+    return Hint("Choose a campaign to find its partners by name, or type the partner id.")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    text: str
+    status: str = "ok"  # "ok", "warning" or "stop"
+
+
+def preview_checks(new_code: NewPromoCode, check: ConflictCheck, pickers, notes: list[Note], *, deal_name_filled: bool) -> list[CheckResult]:
+    """Every check promoadmin makes before a create, with its result, for the dry run."""
+    results = [CheckResult("Every field is valid (checked here, before anything is sent).")]
+    if new_code.type == "RE":
+        results.append(CheckResult("The pattern is a valid regular expression."))
+    calls = f"{check.calls} API call{'s' if check.calls != 1 else ''}"
+    if check.duplicate:
+        results.append(CheckResult(duplicate_message(check), "stop"))
+    else:
+        results.append(CheckResult(
+            f"No active code {new_code.code} in campaign {new_code.campaign_id} "
+            f"({'exact codes compared ignoring case; ' if new_code.type == 'LI' else ''}"
+            f"{check.active_total} active code{'s' if check.active_total != 1 else ''} looked at with {calls})."
+        ))
+    if check.pattern_too_slow:
+        results.append(CheckResult("The pattern takes too long to match (it backtracks badly): simplify it.", "stop"))
+    elif not check.duplicate:
+        if check.overlaps or check.unchecked:
+            results.append(CheckResult(overlap_summary(check), "warning"))
+        else:
+            kind = "active exact codes" if new_code.type == "RE" else "active regex codes"
+            results.append(CheckResult(f"No overlap: none of the campaign's {kind} running at the same time accepts the same codes."))
+        if not check.complete:
+            results.append(CheckResult(
+                f"Overlaps were checked against the first {check.active_checked} of {check.active_total} active codes only.",
+                "warning",
+            ))
+    results.extend(_picker_checks(new_code, pickers, deal_name_filled))
+    results.extend(CheckResult(note.text, "warning" if note.level == "warning" else "ok") for note in notes)
+    results.append(CheckResult("This form has not created a code yet: Create sends it once, and a second submission sends nothing."))
+    return results
+
+
+def overlap_summary(check: ConflictCheck) -> str:
+    if check.new_code.type == "RE":
+        text = "This pattern also accepts active exact codes of the campaign, so two codes would compete at checkout."
+    else:
+        text = "An active regex code of the campaign already accepts this code, so two codes would compete at checkout."
+    if check.unchecked:
+        text += f" {len(check.unchecked)} regex code{'s' if len(check.unchecked) != 1 else ''} took too long to test and could not be checked."
+    return text
+
+
+def _picker_checks(new_code: NewPromoCode, pickers, deal_name_filled: bool) -> list[CheckResult]:
+    results = []
+    campaign = pickers.campaign if pickers else None
+    if campaign and campaign.state not in ("", "ACTIVE"):
+        results.append(CheckResult(f"Campaign {campaign.name} {campaign_inactive(campaign)}", "warning"))
+    elif campaign:
+        results.append(CheckResult(f"Campaign {campaign.name} is active."))
+    else:
+        results.append(CheckResult(f"Campaign {new_code.campaign_id} could not be checked against the campaign list.", "warning"))
+    if pickers and pickers.partner_search:
+        partner = pickers.partner
+        if partner is None:
+            results.append(CheckResult(f"Partner {new_code.assigned_partner_id} is not joined to this campaign.", "warning"))
+        elif partner.state != "ACTIVE":
+            results.append(CheckResult(f"{partner.name} {partner_inactive(partner)}", "warning"))
+        else:
+            results.append(CheckResult(f"{partner.name} is an active partner of this campaign."))
+    else:
+        results.append(CheckResult(f"Partner {new_code.assigned_partner_id} could not be checked against the partner list.", "warning"))
+    if new_code.deal_id is not None:
+        if pickers and pickers.deals and pickers.deals.ok:
+            deal = pickers.deals.get(new_code.deal_id)
+            if deal is None:
+                results.append(CheckResult(f"Deal {new_code.deal_id} is not a deal of this campaign.", "warning"))
+            else:
+                state = "" if deal.state in ("", "ACTIVE") else f" (it is {deal.state.lower()})"
+                results.append(CheckResult(f"Deal {deal.name} belongs to this campaign{state}.", "warning" if state else "ok"))
+        if deal_name_filled:
+            results.append(CheckResult(f"The deal name was left empty, so it is filled from the deal: {new_code.deal_name}."))
+    return results
+
+
+def earlier_submission_message(earlier, new_code: NewPromoCode) -> str:
+    """What a form's first submission did, told to its second one (which sent nothing)."""
+    new_form = reverse("promocodes:create") + f"?campaign_id={new_code.campaign_id}"
+    if earlier.state == "created":
+        return format_html(
+            'This form was already submitted: it created <a href="{}">{}</a> (id {}). Nothing was sent again. '
+            'To make another code, <a href="{}">start a new form</a>.',
+            reverse("promocodes:detail", args=[earlier.promo_code_id]), earlier.code or new_code.code,
+            earlier.promo_code_id, new_form,
+        )
+    if earlier.state == "unknown":
+        listed = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
+        return format_html(
+            "This form was submitted before and impact.com never confirmed whether it created {}. Nothing was "
+            'sent again. <a href="{}">Look for the code</a>; if it is not there, <a href="{}">start a new form</a> '
+            "to try again.",
+            new_code.code, listed, new_form,
+        )
+    return (
+        "This form is already being submitted (a double click, or another tab). Nothing was sent again: "
+        "wait a moment, then check the list for the code."
+    )
+
+
+def duplicate_message(check: ConflictCheck) -> str:
+    """The active code that stops a create: the same code as impact.com sees it."""
+    promo, new = check.duplicate, check.new_code
+    same_letters = promo.code != new.code
+    ended = promo.lifecycle() == "ended"
+    return format_html(
+        'An active code <a href="{}">{}</a> (id {}) already exists in this campaign{}.{} '
+        "impact.com would refuse the new one; expire the old one first if it should be replaced.",
+        reverse("promocodes:detail", args=[promo.id]), promo.code, promo.id,
+        ": exact codes ignore letter case, so it is the same code" if same_letters else "",
+        " Its end date has passed, but impact.com still lists it as ACTIVE." if ended else "",
+    )
+
+
+def receipt_link(url: str) -> str:
+    """A safe HTML link for a success message."""
+    return format_html(' <a href="{}" class="receipt-link">Receipt</a> (a permanent link for a ticket or the wiki).', url)
+
+
+def expire_unknown(promo_code_id: int) -> str:
+    """After an expire impact.com did not confirm (a timeout, a 5xx): it may have been done."""
+    return (
+        f"promoadmin cannot tell whether impact.com expired promo code {promo_code_id}. "
+        "Expiring it again is harmless, or open the code to see its state."
+    )
+
+
+def expire_all_title(total: int) -> str:
+    """The tooltip of the list's "Expire all matching" link."""
+    return (
+        f"The active codes among these {total}, on every page. The next page shows exactly what would be "
+        "expired, and its cost, before anything is sent."
+    )
+
+
+def write_done(verb: str, code: str, receipt_url: str) -> str:
+    """The success message after a create or an expire, with its receipt link."""
+    return format_html("{} promo code {}.{}", verb, code, receipt_link(receipt_url))
+
+
+def write_request_line(method: str, account_sid: str, promo_code_id: int | None = None) -> str:
+    """The request a write sends (credentials travel in a header and are never shown), as HTML
+    that may wrap after the account part."""
+    if promo_code_id is None:
+        return format_html("{}\u00a0/Advertisers/{}/<wbr>PromoCodes", method, account_sid)
+    return format_html("{}\u00a0/Advertisers/{}/<wbr>PromoCodes/{}", method, account_sid, int(promo_code_id))
+
+
+def bulk_overlap_warnings(result, in_file: dict) -> list[str]:
+    """A bulk-create row's warnings from checks.overlaps.find_overlaps: safe HTML, one per finding."""
+    warnings = []
+    if result.pattern_too_slow:
+        warnings.append(
+            "This pattern could not be checked for overlaps: it took too long to test (it may backtrack "
+            "badly, as (a+)+ does)."
+        )
+    for overlap in result.overlaps:
+        warnings.append(format_html(
+            "Overlaps {}: both accept <span class=\"code\">{}</span>.", _overlapping_code(overlap.promo, in_file),
+            overlap.example,
+        ))
+    for other in result.unchecked:
+        warnings.append(format_html(
+            "Could not be checked against {}: it took too long to test.", _overlapping_code(other, in_file)
+        ))
+    return warnings
+
+
+def _overlapping_code(other, in_file: dict) -> str:
+    """The other code of an overlap: an active code links to its page, a row of the file to its line."""
+    kind = "regex" if other.type == "RE" else "exact"
+    if id(other) in in_file:
+        index, row = in_file[id(other)]
+        return format_html(
+            'the {} code <span class="code">{}</span> on <a href="#bulk-row-{}">line {}</a> of this file',
+            kind, other.code, index, row.line,
+        )
+    return format_html(
+        'the active {} code <a href="{}" class="code">{}</a> (id {})',
+        kind, reverse("promocodes:detail", args=[other.id]), other.code, other.id,
+    )
+
+
+def date_view_heading(count: int, filters: dict[str, str]) -> str:
+    """'3 promo codes in campaign 1000, code SPRING': the heading of a date view's results."""
+    where = [f"{name} {filters[key]}" for key, name in (("campaign_id", "campaign"), ("code", "code")) if filters.get(key)]
+    return f"{count} promo code{'' if count == 1 else 's'}" + (f" in {', '.join(where)}" if where else "")

@@ -1,0 +1,34 @@
+"""The detail page of one promo code."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from promoadmin.impact.errors import (
+    ImpactNotFound,
+)
+from promoadmin.impact.factory import get_impact_client
+from promoadmin.web.htmx import wants_fragment, wants_fresh_data
+
+from .. import lookups
+from ..forms import MAX_ID
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+def promo_code_detail(request: HttpRequest, promo_code_id: int) -> HttpResponse:
+    promo = lookups.with_names(_get_promo_code_or_404(promo_code_id, fresh=wants_fresh_data(request)))
+    template = "promocodes/detail.html#summary" if wants_fragment(request) else "promocodes/detail.html"
+    return TemplateResponse(request, template, {"promo": promo})
+
+
+def _get_promo_code_or_404(promo_code_id: int, *, fresh: bool = False):
+    if not 1 <= promo_code_id <= MAX_ID:
+        raise Http404("No such promo code.")
+    try:
+        return get_impact_client().get_promo_code(promo_code_id, fresh=fresh)
+    except ImpactNotFound:
+        raise Http404(f"impact.com has no promo code {promo_code_id}.") from None

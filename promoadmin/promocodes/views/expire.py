@@ -1,0 +1,73 @@
+"""Expire one promo code, from its row on the list or from its detail page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from promoadmin.impact.errors import (
+    ImpactError,
+    ImpactNotFound,
+    ImpactUnavailable,
+    ImpactUnreachable,
+)
+from promoadmin.web.htmx import wants_fragment
+
+from .. import lookups, presenters, services
+from ..forms import MAX_ID
+from ..models import EXPIRE_PERMISSION
+from . import receipts
+
+
+@require_POST
+@vary_on_headers("HX-Request", "HX-Target")
+def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
+    if not request.user.has_perm(EXPIRE_PERMISSION):
+        raise PermissionDenied("You may not expire promo codes. Ask an administrator for the editor role.")
+    if not 1 <= promo_code_id <= MAX_ID:
+        raise Http404("No such promo code.")
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True)
+    if not result.done:
+        known = _expire_outcome(result.error, promo_code_id)
+        if known is result.error:
+            raise known
+        raise known from result.error
+    promo = result.promo
+    if promo is None:
+        # Expired, but the code could not be read back: say what is known rather than show an error.
+        messages.success(request, f"Expired promo code {promo_code_id} (impact.com did not show it afterwards).")
+        detail_url = reverse("promocodes:detail", args=[promo_code_id])
+        return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+    promo = lookups.with_names(promo)
+    receipt = receipts.receipt_url(request, "expire", promo_code_id, code=promo.code)
+    if wants_fragment(request):
+        fragment = "summary" if request.htmx.target == "promo-code-summary" else "row"
+        template = "promocodes/detail.html#summary" if fragment == "summary" else "promocodes/list.html#row"
+        return TemplateResponse(request, template, {"promo": promo, "just_expired": True, "receipt_url": receipt})
+    messages.success(request, presenters.write_done("Expired", promo.code, receipt))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("promocodes:detail", args=[promo_code_id])
+    return redirect(next_url)
+
+
+def _expire_outcome(err: ImpactError, promo_code_id: int) -> ImpactError:
+    """The error to show after a failed expire, saying what is known about the code."""
+    if isinstance(err, ImpactNotFound):
+        return ImpactNotFound(f"impact.com has no promo code {promo_code_id}.", upstream_status=err.upstream_status)
+    if isinstance(err, ImpactUnreachable):
+        return ImpactUnreachable(
+            f"{err.message} Nothing was sent, so promo code {promo_code_id} was not expired.",
+            upstream_status=err.upstream_status,
+        )
+    if isinstance(err, ImpactUnavailable):  # a timeout or a 5xx: impact.com may have done it
+        return type(err)(f"{err.message} {presenters.expire_unknown(promo_code_id)}", upstream_status=err.upstream_status)
+    return err

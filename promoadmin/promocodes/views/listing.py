@@ -1,0 +1,192 @@
+"""The list of promo codes, and the date views of it (`?view=`).
+
+Each view reads the request, calls the impact.com service, picks a template.
+
+htmx requests get a fragment of the same template (`page.html#fragment`), except history
+restores, which need the whole page. Every view that branches on htmx varies on HX-Request.
+ImpactErrors a view cannot act on are turned into pages by ImpactErrorMiddleware.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from promoadmin.impact.errors import (
+    ImpactNotFound,
+)
+from promoadmin.impact.factory import get_impact_client
+from promoadmin.web.htmx import wants_fragment, wants_fresh_data
+
+from .. import lookups, presenters, selectors
+from ..budget import SCAN_PAGE_SIZE, ask_share
+from ..forms import PromoCodeFilterForm
+from ..services import endpoint_missing
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+def promo_code_list(request: HttpRequest) -> HttpResponse:
+    if "view" in request.GET:  # ?view=ending-soon etc.: computed from dates, see selectors.py
+        return promo_code_date_view(request)
+    form = PromoCodeFilterForm(request.GET)
+    page_size = _page_size(request)
+    canonical_url = _list_url(form, page_size)
+    # A plain form submit leaves empty filters in the URL; bookmarks should not carry them.
+    if not request.htmx and form.is_valid() and request.get_full_path() != canonical_url and _has_empty_params(request):
+        return redirect(canonical_url)
+
+    page = None
+    if form.is_valid():
+        try:
+            page = get_impact_client().list_promo_codes(
+                form.to_filters(),
+                page=form.cleaned_data.get("page") or 1,
+                page_size=page_size,
+                fresh=wants_fresh_data(request),
+            )
+        except ImpactNotFound as err:
+            raise endpoint_missing(err) from err
+    context = {
+        "form": form,
+        "page": page,
+        "previous_page_url": _list_url(form, page_size, page.number - 1) if page and page.has_previous else "",
+        "next_page_url": _list_url(form, page_size, page.number + 1) if page and page.has_next else "",
+        "page_size": page_size,
+        "filters_query": urlencode(form.active_filters()),
+        "page_title": _list_title(form),
+        "new_code_url": _new_code_url(form),
+        "share_url": request.build_absolute_uri(canonical_url),
+        "expire_all_title": presenters.expire_all_title(page.total) if page else "",
+    }
+    if wants_fragment(request):
+        template = "promocodes/list.html#results"
+    else:  # only the full page has the filter form, so only it needs the campaign names
+        template = "promocodes/list.html"
+        context["campaign_filter"] = _campaign_filter(form, fresh=wants_fresh_data(request))
+    response = TemplateResponse(request, template, context, status=200 if form.is_valid() else 400)
+    if request.htmx:
+        push_url(response, canonical_url)
+    return response
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def _has_empty_params(request: HttpRequest) -> bool:
+    return any(value == "" for values in request.GET.lists() for value in values[1])
+
+
+def _list_url(form: PromoCodeFilterForm, page_size: int, page: int | None = None) -> str:
+    """The shareable URL of a list view: only non-empty filters, in a stable order."""
+    if form.is_valid():
+        params = form.active_filters()
+        page = page or form.cleaned_data.get("page")
+        if page and page > 1:
+            params["page"] = str(page)
+    else:  # keep what was typed, so a reload shows the same message
+        params = {name: value for name, value in form.data.items() if value and name in form.fields}
+    if page_size != DEFAULT_PAGE_SIZE:
+        params["page_size"] = str(page_size)
+    query = urlencode(params)
+    return reverse("promocodes:list") + (f"?{query}" if query else "")
+
+
+def _list_title(form: PromoCodeFilterForm) -> str:
+    parts = ["Promo codes"]
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("state"):
+            parts.append(data["state"])
+        if data.get("campaign_id"):
+            parts.append(f"campaign {data['campaign_id']}")
+        if data.get("code"):
+            parts.append(f"code {data['code']}")
+        if data.get("start_date") or data.get("end_date"):
+            parts.append(f"{data.get('start_date') or '…'} to {data.get('end_date') or '…'}")
+        if (data.get("page") or 1) > 1:
+            parts.append(f"page {data['page']}")
+    parts.append("promoadmin")
+    return " · ".join(parts)
+
+
+def _new_code_url(form: PromoCodeFilterForm) -> str:
+    url = reverse("promocodes:create")
+    if form.is_valid() and form.cleaned_data.get("campaign_id"):
+        url += "?" + urlencode({"campaign_id": form.cleaned_data["campaign_id"]})
+    return url
+
+
+def _campaign_filter(form: PromoCodeFilterForm, *, fresh: bool) -> dict:
+    """The list's campaign filter: a select of names, or the plain id input when the names are unavailable."""
+    campaigns = lookups.campaigns(fresh=fresh)
+    selected = getattr(form, "cleaned_data", {}).get("campaign_id")
+    return {
+        "campaigns": campaigns,
+        "selected": selected,
+        "use_select": campaigns.ok and bool(campaigns.items) and "campaign_id" not in form.errors,
+        "unknown": campaigns.ok and selected is not None and campaigns.get(selected) is None,
+    }
+
+
+def promo_code_date_view(request: HttpRequest) -> HttpResponse:
+    """`/promo-codes/?view=<key>`: called by promo_code_list when the `view` parameter is present."""
+    key = request.GET.get("view", "")
+    view = selectors.VIEWS.get(key)
+    form = PromoCodeFilterForm({name: request.GET.get(name, "") for name in selectors.COMBINABLE})
+    ignored = [name for name in ("state", "start_date", "end_date", "page") if request.GET.get(name)]
+    context = {
+        "view": view,
+        "view_key": key,
+        "form": form,
+        "ignored": ignored,
+        "result": None,
+        "filters": form.active_filters() if form.is_valid() else {},
+        "max_pages": selectors.MAX_PAGES,
+        "page_size": SCAN_PAGE_SIZE,
+        "max_shown": selectors.MAX_SHOWN,
+    }
+    status = 200
+    if view is None:
+        status = 400
+    elif not form.is_valid():
+        status = 400
+    else:
+        filters = form.active_filters()
+        ask_share(request.user, selectors.MAX_PAGES)  # the most a view may read; a slowed-down person gets a 429 page
+        result = selectors.compute(get_impact_client(), view, form.to_filters())
+        context.update(
+            result=result,
+            shown=result.matches[:selectors.MAX_SHOWN],
+            results_heading=presenters.date_view_heading(len(result.matches), filters),
+            upstream_words=selectors.describe_upstream(result.upstream),
+            filters=filters,
+            self_url=selectors.view_url(key, filters),
+            list_url=reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
+            bulk_expire_all_url=reverse("promocodes:bulk_expire") + "?" + urlencode({"view": key, **filters, "all": "1"}),
+            page_title=f"{view.title} · Promo codes · promoadmin",
+        )
+    template = "promocodes/date_view.html#results" if wants_fragment(request) and view else "promocodes/date_view.html"
+    return TemplateResponse(request, template, context, status=status)
