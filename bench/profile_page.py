@@ -29,7 +29,7 @@ PARTS = [
     ("template rendering", "django/template/response.py", "rendered_content"),
     ("  {{ x|date }} filters", "django/template/defaultfilters.py", "date"),
     ("  {% url %} tags", "django/template/defaulttags.py", "render"),  # refined below
-    ("  custom tags ({% promo_code_row %}, {% status_badge %})", "django/template/library.py", "render"),
+    ("  simple tags ({% status_badge %} in rows rendered afresh)", "django/template/library.py", "render"),
     ("  {% csrf_token %}", "django/template/defaulttags.py", "render"),  # refined below
     ("impact.com call (client side, records)", "promoadmin/impact/client.py", "list_promo_codes"),
     ("  parsing records", "promoadmin/impact/records.py", "from_api"),

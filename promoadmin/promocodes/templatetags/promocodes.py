@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
 
 from promoadmin.impact.records import CREDIT_POLICIES, PromoCode
 
-from .. import formatting
+from .. import formatting, row_cache
 from ..formatting import full_datetime, short_date
 from ..models import EXPIRE_PERMISSION
 
@@ -26,6 +26,7 @@ STATUS_LABELS = {
     "inactive": "Inactive",
 }
 SOON = timedelta(days=30)
+HINT_REFRESH = timedelta(seconds=10)
 
 
 @register.simple_tag
@@ -42,7 +43,10 @@ def status_badge(promo: PromoCode) -> str:
 @register.simple_tag
 def date_hint(promo: PromoCode) -> str:
     """A relative hint where it helps: 'starts in 3 days', 'ends in 5 hours', 'ended 2 days ago'."""
-    now = timezone.now()
+    return _hint(promo, timezone.now())
+
+
+def _hint(promo: PromoCode, now: datetime) -> str:
     status = promo.lifecycle(now)
     if status == "scheduled":
         return f"starts in {_short(timeuntil(promo.start_date, now))}"
@@ -68,6 +72,12 @@ def credit_policy_help(value: str) -> str:
 
 
 @register.filter
+def name_and_id(name: str, number: int | None) -> str:
+    """'Acme Anvils (1000)': a campaign's or partner's name with its id, when there is one."""
+    return f"{name} ({number})" if number is not None else name
+
+
+@register.filter
 def in_business_zone(value: datetime | None):
     return timezone.localtime(value) if value else None
 
@@ -84,104 +94,68 @@ register.filter(short_date)
 register.filter(full_datetime)
 
 
-# One row of the list, built in Python the way Django's admin builds its change-list rows
-# (`items_for_result` in django/contrib/admin/templatetags/admin_list.py). The template version
-# resolved about 40 variables per row and was 90% of a 100-row page's server time; see
-# bench/NOTES.md. `list.html` keeps the table around it and the `row` partial that calls this, so
-# an htmx expire still returns `list.html#row`. Every value goes through `format_html`, escaped.
+# The list's row is markup in `list.html`'s `row` partial, wrapped in `{% cached_row promo %}`: built by
+# the template once per worker and record, then reused (row_cache.py). Rendering rows in the template
+# on every page view was 90% of a 100-row page's server time; see bench/NOTES.md.
 
 
-ROW_HTML = (
-    '<tr id="promo-code-{id}">{select_cell}'
-    '<td class="code-cell"><a href="{detail_url}" class="code truncate" title="{code}">{code}</a> '
-    '<button type="button" class="copy js-copy" data-copy="{code}" data-copied="Copied" '
-    'aria-label="Copy code {code}" title="Copy code">Copy</button>'
-    '<br><small class="match match-{type}">{type_label}</small></td>'
-    '<td><span class="truncate" title="{campaign_title}">{campaign}</span></td>'
-    '<td><span class="truncate" title="{partner_title}">{partner}</span></td>'
-    "<td>{status}</td>{start_cell}{end_cell}"
-    '<td><span title="{credit_help}">{credit_label}</span></td>{deal_cell}'
-    '<td class="row-actions">{expired_note}{expire_form}</td></tr>'
-)
+@register.tag
+def cached_row(parser, token):
+    """`{% cached_row promo %}<tr>…</tr>{% endcached_row %}`: the row between the tags, rendered once
+    and reused while the record, the viewer's expire permission and the row's words are the same."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% cached_row %} takes one promo code")
+    nodelist = parser.parse(("endcached_row",))
+    parser.delete_first_token()
+    return CachedRowNode(parser.compile_filter(bits[1]), nodelist)
 
 
-@register.simple_tag(takes_context=True)
-def promo_code_row(context, promo: PromoCode) -> str:
-    """The list's `<tr>` for one promo code; `just_expired` and `receipt_url` come from an expire."""
-    can_expire = context["request"].user.has_perm(EXPIRE_PERMISSION)
-    return format_html(
-        ROW_HTML,
-        id=promo.id,
-        select_cell=_select_cell(promo) if can_expire else "",
-        detail_url=reverse("promocodes:detail", args=[promo.id]),
-        code=promo.code,
-        type=promo.type.lower(),
-        type_label=promo.type_label,
-        campaign_title=_name_and_id(promo.campaign_name, promo.campaign_id),
-        campaign=promo.campaign_name or promo.campaign_id or "",
-        partner_title=_name_and_id(promo.assigned_partner_name, promo.assigned_partner_id),
-        partner=promo.assigned_partner_name or promo.assigned_partner_id or "",
-        status=status_badge(promo),
-        start_cell=_date_cell(promo.start_date, "—"),
-        end_cell=_date_cell(promo.end_date, "never"),
-        credit_help=credit_policy_help(promo.credit_policy),
-        credit_label=credit_policy_label(promo.credit_policy),
-        deal_cell=_deal_cell(promo.deal),
-        expired_note=_expired_note(context),
-        expire_form=_expire_form(promo) if promo.is_active and can_expire else "",
-    )
+class CachedRowNode(template.Node):
+    def __init__(self, promo, nodelist):
+        self.promo = promo
+        self.nodelist = nodelist
+
+    def render(self, context):
+        if context.get("just_expired"):  # an expire's answer carries its own receipt link: never reused
+            return self.nodelist.render(context)
+        promo = self.promo.resolve(context)
+        now = timezone.now()
+        key = (promo, _offsets(promo), self.viewer_key(context))
+        html = row_cache.rows.get(key, now)
+        if html is None:
+            html = mark_safe(self.nodelist.render(context))  # the nodelist's output, already escaped
+            row_cache.rows.put(key, html, row_fresh_until(promo, now))
+        return html
+
+    def viewer_key(self, context) -> tuple:
+        """What a row depends on besides its record: the same for every row of a page, so found once."""
+        if self not in context.render_context:
+            context.render_context[self] = (
+                context["request"].user.has_perm(EXPIRE_PERMISSION),
+                timezone.get_current_timezone_name(),
+                translation.get_language(),
+                get_script_prefix(),
+            )
+        return context.render_context[self]
 
 
-def _select_cell(promo: PromoCode) -> str:
-    if not promo.is_active:
-        return mark_safe('<td class="select"></td>')
-    return format_html(
-        '<td class="select"><input type="checkbox" name="id" value="{}" form="bulk-expire-form" '
-        'aria-label="Select {}"></td>', promo.id, promo.code,
-    )
+def _offsets(promo: PromoCode) -> tuple:
+    # Records are equal when their dates are the same instants, but the row's datetime attribute
+    # shows the offset impact.com sent, so two offsets are two rows.
+    return (promo.start_date and promo.start_date.utcoffset(), promo.end_date and promo.end_date.utcoffset())
 
 
-def _name_and_id(name: str, number: int | None) -> str:
-    return f"{name} ({number})" if number is not None else name
-
-
-def _date_cell(moment: datetime | None, missing: str) -> str:
-    if not moment:
-        return format_html('<td><span class="muted">{}</span></td>', missing)
-    return format_html(
-        '<td><time datetime="{}" title="{}">{}</time></td>',
-        moment.isoformat(), full_datetime(moment), short_date(moment),
-    )
-
-
-def _deal_cell(deal) -> str:
-    if deal is None:
-        return mark_safe('<td><span class="muted">No deal</span></td>')
-    summary = deal.discount.summary if deal.discount else ""
-    title = f"{deal.name}: {summary}" if summary else deal.name
-    return format_html('<td><span class="truncate" title="{}">{}</span></td>', title, summary or deal.name)
-
-
-def _expired_note(context) -> str:
-    if not context.get("just_expired"):
-        return ""
-    receipt_url = context.get("receipt_url")
-    receipt = format_html('<a href="{}" class="receipt-link">Receipt</a>', receipt_url) if receipt_url else ""
-    return format_html('<span class="done" role="status">Expired</span>{}', receipt)
-
-
-def _expire_form(promo: PromoCode) -> str:
-    # With htmx: a confirm dialog, then the POST (CSRF from <body hx-headers>); the answer replaces
-    # the row (hx-target and hx-swap are set once, on the table's <tbody>). Without JavaScript the
-    # form is a GET to the bulk-expire dry run for this one code, which shows the request and its
-    # cost before anything is sent.
-    return format_html(
-        '<form method="get" action="{}" class="inline" hx-post="{}" hx-confirm="{}" hx-disabled-elt="find button">'
-        '<input type="hidden" name="id" value="{}">'
-        '<button type="submit" class="secondary small">Expire</button></form>',
-        reverse("promocodes:bulk_expire"), reverse("promocodes:expire", args=[promo.id]), expire_question(promo.code),
-        promo.id,
-    )
+def row_fresh_until(promo: PromoCode, now: datetime) -> datetime | None:
+    """Until when a row rendered `now` stays true: its state changes at the start and the end,
+    its hint appears SOON before the end, and a hint shown counts time (kept HINT_REFRESH at most,
+    a sixth of its finest unit, the minute). None: for ever."""
+    moments = [moment for moment in (promo.start_date, promo.end_date) if moment and moment > now]
+    if promo.end_date and promo.end_date - SOON > now:
+        moments.append(promo.end_date - SOON)
+    if _hint(promo, now):
+        moments.append(now + HINT_REFRESH)
+    return min(moments, default=None)
 
 
 @register.simple_tag

@@ -1,0 +1,82 @@
+"""The list's rows are rendered once per worker and reused (row_cache.py): never across permissions,
+offsets or the moments when a row's words change."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
+
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+
+from promoadmin.impact.records import PromoCode
+from promoadmin.promocodes.row_cache import RowCache
+from promoadmin.promocodes.templatetags.promocodes import HINT_REFRESH, SOON, row_fresh_until
+
+LIST_URL = "/promo-codes/"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def promo(**changes) -> PromoCode:
+    base = PromoCode(
+        id=1, code="SAVE10", type="LI", credit_policy="ALWAYS", state="ACTIVE", campaign_id=1000,
+        campaign_name="Acme", assigned_partner_id=2, assigned_partner_name="Partner", created_date=None,
+        start_date=NOW - timedelta(days=1), end_date=None, deal=None,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def test_it_never_shows_an_editors_cached_row_to_a_viewer(editor, viewer):
+    editor_client, viewer_client = Client(), Client()
+    editor_client.force_login(editor)
+    viewer_client.force_login(viewer)
+    editor_body = editor_client.get(LIST_URL, {"code": "WELCOME10"}).content.decode()
+    viewer_body = viewer_client.get(LIST_URL, {"code": "WELCOME10"}).content.decode()
+
+    assert "Expire</button>" in editor_body
+    assert 'form="bulk-expire-form"' in editor_body
+    assert "Expire</button>" not in viewer_body
+    assert 'form="bulk-expire-form"' not in viewer_body
+
+
+def test_the_same_instant_sent_with_another_offset_is_another_row(rf: RequestFactory, editor):
+    request = rf.get(LIST_URL)
+    request.user = editor
+    end = datetime(2027, 1, 1, 5, 0, tzinfo=timezone(timedelta(hours=9)))
+    in_tokyo = promo(end_date=end)
+    in_utc = promo(end_date=end.astimezone(UTC))
+    assert in_tokyo == in_utc  # equal records: the offset must be part of the key
+
+    tokyo_row = render_to_string("promocodes/list.html#row", {"promo": in_tokyo}, request=request)
+    utc_row = render_to_string("promocodes/list.html#row", {"promo": in_utc}, request=request)
+
+    assert 'datetime="2027-01-01T05:00:00+09:00"' in tokyo_row
+    assert 'datetime="2026-12-31T20:00:00+00:00"' in utc_row
+
+
+def test_a_row_without_a_hint_is_fresh_until_its_words_change():
+    assert row_fresh_until(promo(state="INACTIVE"), NOW) is None
+    assert row_fresh_until(promo(end_date=None), NOW) is None
+    far_end = NOW + timedelta(days=90)
+    assert row_fresh_until(promo(end_date=far_end), NOW) == far_end - SOON  # "ends in …" appears then
+
+
+def test_a_row_with_a_hint_or_a_state_change_ahead_is_fresh_briefly():
+    assert row_fresh_until(promo(end_date=NOW + timedelta(days=3)), NOW) == NOW + HINT_REFRESH
+    assert row_fresh_until(promo(end_date=NOW + timedelta(seconds=2)), NOW) == NOW + timedelta(seconds=2)
+    assert row_fresh_until(promo(start_date=NOW + timedelta(seconds=3)), NOW) == NOW + timedelta(seconds=3)
+    assert row_fresh_until(promo(end_date=NOW - timedelta(days=2)), NOW) == NOW + HINT_REFRESH  # "ended 2 days ago"
+
+
+def test_the_cache_drops_stale_rows_and_the_least_recently_used_one():
+    cache = RowCache(max_rows=2)
+    cache.put(("a",), "A", NOW + timedelta(seconds=5))
+    cache.put(("b",), "B", None)
+    assert cache.get(("a",), NOW) == "A"
+    assert cache.get(("a",), NOW + timedelta(seconds=5)) is None  # stale at its moment, and forgotten
+    cache.put(("c",), "C", None)
+    cache.get(("b",), NOW)
+    cache.put(("d",), "D", None)  # over two rows: "c" was used least recently
+
+    assert cache.get(("c",), NOW) is None
+    assert (cache.get(("b",), NOW), cache.get(("d",), NOW)) == ("B", "D")
