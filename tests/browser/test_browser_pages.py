@@ -1,4 +1,4 @@
-"""Each detail kind, upstream faults, and the issue's finishing touches (keyboard, loading, copy,
+"""Each detail kind, upstream faults, and the finishing touches people notice first (keyboard, loading, copy,
 focus, labels, titles, favicon, dates, narrow screens, no console errors or CSP violations)."""
 
 from __future__ import annotations
