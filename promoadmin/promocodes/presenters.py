@@ -199,6 +199,18 @@ def receipt_link(url: str) -> str:
     return format_html(' <a href="{}" class="receipt-link">Receipt</a> (a permanent link for a ticket or the wiki).', url)
 
 
+def create_outcome_unknown(err, new_code: NewPromoCode) -> str:
+    """impact.com failed the create and the look for the code failed too."""
+    return f"{err.message} promoadmin cannot tell whether {new_code.code} was created: check the list for it before submitting again."
+
+
+def create_outcome_found(err, new_code: NewPromoCode, created) -> str:
+    """impact.com failed the create; a look found the code it created anyway (`created`), or found none."""
+    if created is not None:
+        return f"{err.message} It did create the code anyway: {new_code.code} is now active (id {created.id}). Do not submit again."
+    return f"{err.message} The code was not created; it is safe to submit again."
+
+
 def expire_unknown(promo_code_id: int) -> str:
     """After an expire impact.com did not confirm (a timeout, a 5xx): it may have been done."""
     return (

@@ -21,8 +21,6 @@ from promoadmin.impact.errors import (
     ImpactTimeout,
     ImpactUnreachable,
 )
-from promoadmin.impact.factory import get_impact_client
-from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 from promoadmin.web.middleware import add_retry_after
 
@@ -145,8 +143,14 @@ def _create_failed(form: PromoCodeForm, new_code, result: services.WriteResult, 
             f"{err.title}. {err.message} It may still create {new_code.code}: promoadmin cannot tell. "
             "Check the list for it in a minute before submitting again.",
         )
-    else:  # impact.com answered, but not with a success
-        form.add_error(None, f"{err.title}. {_create_outcome_unknown(err, new_code)}")
+    else:  # impact.com answered, but not with a success: the code may exist anyway, so look before
+        # inviting a retry (never retry blindly). Not after a timeout: the request may still land later.
+        try:
+            created = selectors.created_anyway(new_code)
+        except ImpactError:
+            form.add_error(None, f"{err.title}. {presenters.create_outcome_unknown(err, new_code)}")
+        else:
+            form.add_error(None, f"{err.title}. {presenters.create_outcome_found(err, new_code, created)}")
     return shown.status
 
 
@@ -208,24 +212,3 @@ def _create_initial(request: HttpRequest) -> dict:
         if value:
             initial[name] = value[:MAX_CODE_LENGTH]
     return initial
-
-
-def _create_outcome_unknown(err: ImpactError, new_code) -> str:
-    """impact.com answered the create with a 5xx or garbage: the code may exist anyway, so look before
-    inviting a retry (never retry blindly). Not after a timeout: the request may still land later."""
-    try:
-        page = get_impact_client().list_promo_codes(
-            PromoCodeFilters(campaign_id=new_code.campaign_id, code=new_code.code), page_size=25, fresh=True
-        )
-    except ImpactError:
-        return (
-            f"{err.message} promoadmin cannot tell whether {new_code.code} was created: "
-            "check the list for it before submitting again."
-        )
-    created = [promo for promo in page.items if promo.code.lower() == new_code.code.lower() and promo.is_active]
-    if created:
-        return (
-            f"{err.message} It did create the code anyway: {new_code.code} is now active "
-            f"(id {created[0].id}). Do not submit again."
-        )
-    return f"{err.message} The code was not created; it is safe to submit again."
