@@ -18,10 +18,25 @@ def upstream_requests(sandbox, method: str | None = None, path_suffix: str = "")
     return [r for r in sandbox.requests if (method is None or r.method == method) and r.path.endswith(path_suffix)]
 
 
-def page_text(response) -> str:
-    """A response's visible text: tags dropped, then entities decoded, whitespace squeezed."""
-    markup = response.content.decode().replace("<wbr>", "")
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))).strip()
+def page_text(page) -> str:
+    """What a person reads on a page (a response, or its bytes or text): scripts and styles dropped,
+    tags dropped (a <wbr> joins the word it breaks), entities decoded, whitespace squeezed."""
+    markup = getattr(page, "content", page)
+    markup = markup.decode() if isinstance(markup, bytes) else markup
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup.replace("<wbr>", ""), flags=re.S | re.I)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+
+
+# The password tests/conftest.py gives its signed-in users (editor, viewer, ...).
+PASSWORD = "editor-password-1"
+
+
+def sign_in(client, username: str = "editor", password: str = PASSWORD, **extra):
+    """Post the login form as a browser would; `extra` are more form fields (next=) or, in capitals,
+    request headers and environ (REMOTE_ADDR=)."""
+    environ = {key: value for key, value in extra.items() if key.isupper()}
+    fields = {key: value for key, value in extra.items() if not key.isupper()}
+    return client.post("/accounts/login/", {"username": username, "password": password, **fields}, **environ)
 
 
 def reset_the_hour() -> None:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from django.test import Client
-from security_helpers import visible_text
+from helpers import page_text as visible_text
 
 from promoadmin.impact import factory
 

@@ -19,8 +19,9 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from django.urls import reverse
+from helpers import page_text as visible_text
 from helpers import reset_the_hour
-from security_helpers import LATENCY_MS, NOT_JSON, FaultAtThePost, arm, closed_port, form_values, visible_text
+from security_helpers import LATENCY_MS, NOT_JSON, FaultAtThePost, arm, closed_port, form_values
 
 from promoadmin.impact import factory
 from promoadmin.impact.records import PromoCodeFilters
