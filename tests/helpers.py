@@ -51,3 +51,10 @@ def markup(response) -> str:
     """A response's HTML with each run of whitespace squeezed to one space: templates wrap long lines
     (at most 160 characters), and a test of markup should not depend on where they wrap."""
     return re.sub(r"\s+", " ", response.content.decode())
+
+
+def is_alert_swap(response) -> bool:
+    """An htmx answer that puts its message in the page's alert region, out of band, and leaves the
+    element that asked as it was (middleware.ImpactErrorMiddleware)."""
+    body = response.content.decode().lstrip()
+    return response.get("HX-Reswap") == "none" and body.startswith('<div id="alerts" hx-swap-oob="innerHTML">')

@@ -82,9 +82,6 @@
       var summaryNow = document.getElementById("promo-code-summary");
       var said = summaryNow && (summaryNow.querySelector("[role=status]") || summaryNow.querySelector("h1"));
       if (said) { said.setAttribute("tabindex", "-1"); said.focus(); }
-    } else if (target.id === "alerts") {
-      target.setAttribute("tabindex", "-1");
-      target.focus();
     }
   });
 
@@ -183,16 +180,10 @@
     if (summary && option && option.dataset.dealSummary) summary.textContent = option.dataset.dealSummary;
   });
 
-  // An upstream error shown in #alerts is stale once a later request works: remove it then.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    if (target && target.id === "alerts") {
-      Array.prototype.forEach.call(target.children, function (child) { child.setAttribute("data-transient", ""); });
-    }
-  });
+  // An error swapped into #alerts (marked data-transient by the server) is stale once a later
+  // request works: remove it then. htmx cannot know that a success makes an earlier error stale.
   document.addEventListener("htmx:afterRequest", function (event) {
-    var target = event.detail.target;
-    if (!event.detail.successful || (target && target.id === "alerts")) return;
+    if (!event.detail.successful) return;
     document.querySelectorAll("#alerts [data-transient]").forEach(function (alert) { alert.remove(); });
   });
 
