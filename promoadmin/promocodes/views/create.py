@@ -88,6 +88,8 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
     }
     context["campaign_hint"] = presenters.campaign_hint(context["pickers"], form.fields["campaign_id"].help_text)
     context["partner_hint"] = presenters.partner_hint(context["pickers"], form.fields["assigned_partner_id"].help_text)
+    if request.method == "POST":
+        context["focus"] = _focus_after_post(form, preview="preview" in found)
     if "preview" in found:
         context["preview_checks"] = presenters.preview_checks(
             found["new_code"], found["conflicts"], context["pickers"], context["notes"],
@@ -152,6 +154,26 @@ def _create_failed(form: PromoCodeForm, new_code, result: services.WriteResult, 
         else:
             form.add_error(None, f"{err.title}. {presenters.create_outcome_found(err, new_code, created)}")
     return shown.status
+
+
+# The form's fields in the order the page shows them (not the order the form declares them).
+FIELDS_IN_PAGE_ORDER = (
+    "campaign_id", "assigned_partner_id", "deal_id", "deal_name", "code", "type", "credit_policy",
+    "regex_samples", "start_date", "end_date", "confirm_overlap",
+)
+
+
+def _focus_after_post(form: PromoCodeForm, *, preview: bool) -> str:
+    """Where focus lands in the form a POST re-renders (htmx focuses what has autofocus): the first
+    field to fix, else the summary of errors, else the preview. The field's own widget carries
+    autofocus; the template marks the pickers' selects and the summary and preview by name."""
+    for name in FIELDS_IN_PAGE_ORDER:
+        if form.has_error(name):
+            form.fields[name].widget.attrs["autofocus"] = True
+            return name
+    if form.errors:
+        return "form-errors"
+    return "request-preview" if preview else ""
 
 
 LIVE_CHECK_FIELDS = ("code", "type", "credit_policy", "start_date", "end_date", "regex_samples")
