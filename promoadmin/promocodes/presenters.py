@@ -75,10 +75,23 @@ def partner_hint(pickers, help_text: str) -> Hint:
     return Hint("Choose a campaign to find its partners by name, or type the partner id.")
 
 
+# How each result of a check is marked (seen, and only heard) in the preview's list of checks.
+CHECK_MARKS = {"ok": ("✓", "Passed:"), "warning": ("!", "Warning:"), "stop": ("✗", "Stops the create:")}
+
+
 @dataclass(frozen=True)
 class CheckResult:
     text: str
     status: str = "ok"  # "ok", "warning" or "stop"
+
+    @property
+    def mark(self) -> str:
+        return CHECK_MARKS[self.status][0]
+
+    @property
+    def spoken(self) -> str:
+        """What a screen reader says before the text, in place of the mark."""
+        return CHECK_MARKS[self.status][1]
 
 
 def preview_checks(new_code: NewPromoCode, check: ConflictCheck, pickers, notes: list[Note], *, deal_name_filled: bool) -> list[CheckResult]:
