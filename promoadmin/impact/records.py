@@ -303,7 +303,8 @@ class PromoCode:
         return self.state == "ACTIVE"
 
     def lifecycle(self, now: datetime | None = None) -> str:
-        """What the dates say on top of State: active, scheduled, ended or inactive."""
+        """Where the code is in its life at `now`: State (impact.com's ACTIVE or INACTIVE, as sent) read
+        with the dates, so "active", "scheduled", "ended" or "inactive". The export's status column."""
         now = now or datetime.now(UTC)
         if self.state != "ACTIVE":
             return "inactive"
@@ -312,10 +313,6 @@ class PromoCode:
         if self.end_date and self.end_date < now:
             return "ended"
         return "active"
-
-    @property
-    def status(self) -> str:
-        return self.lifecycle()
 
 
 T = TypeVar("T")

@@ -75,10 +75,23 @@ def partner_hint(pickers, help_text: str) -> Hint:
     return Hint("Choose a campaign to find its partners by name, or type the partner id.")
 
 
+# How each result of a check is marked (seen, and only heard) in the preview's list of checks.
+CHECK_MARKS = {"ok": ("✓", "Passed:"), "warning": ("!", "Warning:"), "stop": ("✗", "Stops the create:")}
+
+
 @dataclass(frozen=True)
 class CheckResult:
     text: str
     status: str = "ok"  # "ok", "warning" or "stop"
+
+    @property
+    def mark(self) -> str:
+        return CHECK_MARKS[self.status][0]
+
+    @property
+    def spoken(self) -> str:
+        """What a screen reader says before the text, in place of the mark."""
+        return CHECK_MARKS[self.status][1]
 
 
 def preview_checks(new_code: NewPromoCode, check: ConflictCheck, pickers, notes: list[Note], *, deal_name_filled: bool) -> list[CheckResult]:
@@ -197,6 +210,18 @@ def duplicate_message(check: ConflictCheck) -> str:
 def receipt_link(url: str) -> str:
     """A safe HTML link for a success message."""
     return format_html(' <a href="{}" class="receipt-link">Receipt</a> (a permanent link for a ticket or the wiki).', url)
+
+
+def create_outcome_unknown(err, new_code: NewPromoCode) -> str:
+    """impact.com failed the create and the look for the code failed too."""
+    return f"{err.message} promoadmin cannot tell whether {new_code.code} was created: check the list for it before submitting again."
+
+
+def create_outcome_found(err, new_code: NewPromoCode, created) -> str:
+    """impact.com failed the create; a look found the code it created anyway (`created`), or found none."""
+    if created is not None:
+        return f"{err.message} It did create the code anyway: {new_code.code} is now active (id {created.id}). Do not submit again."
+    return f"{err.message} The code was not created; it is safe to submit again."
 
 
 def expire_unknown(promo_code_id: int) -> str:

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap
 
 from promoadmin.impact.errors import ImpactError, ImpactRateLimited
 
@@ -49,10 +49,10 @@ class ImpactErrorMiddleware:
 
 
 def _alert(request, context: dict, status: int) -> TemplateResponse:
-    """Fragments go to the page's alert region, whatever element asked."""
-    response = TemplateResponse(request, "error.html#alert", context, status=status)
-    retarget(response, "#alerts")
-    reswap(response, "innerHTML")
+    """Fragments go to the page's alert region (an out-of-band swap), whatever element asked: that
+    element is left as it was, so nothing typed or chosen is lost."""
+    response = TemplateResponse(request, "error.html#alert_oob", context, status=status)
+    reswap(response, "none")
     patch_vary_headers(response, ["HX-Request"])
     return response
 

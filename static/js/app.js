@@ -1,5 +1,5 @@
 // promoadmin's only script (no inline scripts: a strict Content-Security-Policy forbids them).
-// Keyboard shortcut, copy buttons, and focus management after htmx swaps.
+// Keyboard shortcut, copy buttons, the partner picker's keys, and running a confirmed bulk batch.
 (function () {
   "use strict";
 
@@ -51,40 +51,14 @@
     );
   });
 
-  // Focus lands somewhere sensible after a swap.
+  // Focus after a swap is the server's: it renders autofocus, and htmx focuses it. Elsewhere in the
+  // picker fields htmx keeps focus on the element with the same id; after picking a partner option
+  // (gone with the swap), focus the next field to fill.
   document.addEventListener("htmx:afterSettle", function (event) {
-    var target = event.detail.target;
-    if (!target) return;
     var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
-    // Live parts of a form (pickers, checks) update while the user works: focus stays where it is
-    // (htmx puts it back on the element with the same id), except after picking a partner.
-    if (target.closest && target.closest("[data-keep-focus]")) {
-      if (target.id === "lookup-fields" && trigger && trigger.classList.contains("js-picker-option")) {
-        var next = document.getElementById("id_deal_id") || document.getElementById("id_assigned_partner_id");
-        if (next) next.focus();
-      }
-      return;
-    }
-    if (target.id === "results") {
-      // Filters keep focus where the user is typing; pagination and refresh move it to the results.
-      if (!trigger || !trigger.closest("#filters")) {
-        var heading = document.getElementById("results-heading");
-        if (heading) heading.focus({ preventScroll: false });
-      }
-    } else if (target.id === "promo-code-form" || (target.closest && target.closest("#promo-code-form"))) {
-      var form = document.getElementById("promo-code-form");
-      var invalid = form && form.querySelector("[aria-invalid=true]");
-      var summary = document.getElementById("form-errors");
-      var preview = document.getElementById("request-preview");
-      (invalid || summary || preview || form).focus();
-    } else if (target.id === "promo-code-summary") {
-      // outerHTML swap: the event's target is the old element; after expiring, say so.
-      var summaryNow = document.getElementById("promo-code-summary");
-      var said = summaryNow && (summaryNow.querySelector("[role=status]") || summaryNow.querySelector("h1"));
-      if (said) { said.setAttribute("tabindex", "-1"); said.focus(); }
-    } else if (target.id === "alerts") {
-      target.setAttribute("tabindex", "-1");
-      target.focus();
+    if (event.detail.target && event.detail.target.id === "lookup-fields" && trigger && trigger.classList.contains("js-picker-option")) {
+      var next = document.getElementById("id_deal_id") || document.getElementById("id_assigned_partner_id");
+      if (next) next.focus();
     }
   });
 
@@ -183,20 +157,15 @@
     if (summary && option && option.dataset.dealSummary) summary.textContent = option.dataset.dealSummary;
   });
 
-  // An upstream error shown in #alerts is stale once a later request works: remove it then.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    if (target && target.id === "alerts") {
-      Array.prototype.forEach.call(target.children, function (child) { child.setAttribute("data-transient", ""); });
-    }
-  });
+  // An error swapped into #alerts (marked data-transient by the server) is stale once a later
+  // request works: remove it then. htmx cannot know that a success makes an earlier error stale.
   document.addEventListener("htmx:afterRequest", function (event) {
-    var target = event.detail.target;
-    if (!event.detail.successful || (target && target.id === "alerts")) return;
+    if (!event.detail.successful) return;
     document.querySelectorAll("#alerts [data-transient]").forEach(function (alert) { alert.remove(); });
   });
 
-  // After an expire swaps a table row, focus its new status (the button is gone).
+  // After an expire swaps a table row, focus its new status (the button is gone). Still a script:
+  // the row's markup is built by the promo_code_row tag, which autofocus would have to change.
   document.addEventListener("htmx:afterSwap", function (event) {
     // htmx fires afterSwap on each new element (event.target); event.detail.elt is the form that asked.
     var row = event.target;

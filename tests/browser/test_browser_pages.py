@@ -1,4 +1,4 @@
-"""Each detail kind, upstream faults, and the issue's finishing touches (keyboard, loading, copy,
+"""Each detail kind, upstream faults, and the finishing touches people notice first (keyboard, loading, copy,
 focus, labels, titles, favicon, dates, narrow screens, no console errors or CSP violations)."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_an_upstream_fault_shows_its_message_and_then_clears(editor_page: Page, 
         sandbox.inject_fault(503, count=5)  # more than the client's retries
         page.locator("#id_state").select_option("INACTIVE")
         expect(page.locator("#alerts")).to_contain_text("impact.com is not answering")
-        expect(page.locator("#alerts [role=alert]")).to_be_visible()
+        expect(page.locator("#alerts [role=alert]")).to_be_focused()  # said, and where a keyboard user is
         expect(page.locator("#id_state")).to_have_value("INACTIVE")  # nothing the user chose is lost
         screenshot(page, "upstream-error")
 

@@ -7,16 +7,9 @@ import re
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
-from helpers import upstream_requests
+from helpers import sign_in, upstream_requests
 
 LOGIN_URL = "/accounts/login/"
-EDITOR = {"username": "editor", "password": "editor-password-1"}
-
-
-def sign_in(client, **fields):
-    return client.post(LOGIN_URL, {**EDITOR, **fields})
-
-
 def is_signed_in(client) -> bool:
     return client.get("/promo-codes/new/").status_code == 200
 
@@ -187,10 +180,10 @@ def test_guessing_other_user_names_does_not_lock_out_a_real_user(client, editor,
 
 def test_the_lockout_does_not_follow_the_user_name_to_another_address(editor, settings):
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
-        Client(REMOTE_ADDR="10.0.0.1").post(LOGIN_URL, {**EDITOR, "password": "guess"})
+        sign_in(Client(REMOTE_ADDR="10.0.0.1"), password="guess")
 
-    assert Client(REMOTE_ADDR="10.0.0.1").post(LOGIN_URL, EDITOR).status_code == 429
-    assert Client(REMOTE_ADDR="10.0.0.2").post(LOGIN_URL, EDITOR).status_code == 302
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.1")).status_code == 429
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.2")).status_code == 302
 
 
 def test_failures_below_the_limit_do_not_lock_out(client, editor, settings):

@@ -204,6 +204,16 @@ def test_an_htmx_local_error_returns_the_form_fragment(editor_client, sandbox):
     assert creates_sent(sandbox) == []
 
 
+def test_focus_lands_on_the_first_field_to_fix_in_page_order(editor_client):
+    """htmx focuses what has autofocus: one element, the first marked field as the page shows them
+    (campaign before code, although the form declares code first)."""
+    body = editor_client.post(CREATE_URL, with_changes(campaign_id="abc", code=""), **HTMX).content.decode()
+
+    focused = re.findall(r'<(?:input|select|div|section)\b[^>]*\bautofocus\b[^>]*>', body)
+    assert len(focused) == 1
+    assert 'name="campaign_id"' in focused[0]
+
+
 # --- errors impact.com reports: beside the matching field -------------------------------------------
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.test import Client
-from helpers import upstream_requests
+from helpers import is_alert_swap, upstream_requests
 
 WELCOME10 = 7000151
 EXPIRE_URL = f"/promo-codes/{WELCOME10}/expire/"
@@ -154,7 +154,7 @@ def test_an_unknown_code_from_htmx_is_an_alert(editor_client):
     )
 
     assert response.status_code == 404
-    assert response.headers["HX-Retarget"] == "#alerts"
+    assert is_alert_swap(response)
     assert "impact.com has no promo code 7999999." in response.content.decode()
 
 

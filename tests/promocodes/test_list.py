@@ -129,6 +129,19 @@ def test_an_htmx_request_gets_only_the_results_fragment(editor_client, sandbox):
     assert "<title>Promo codes · code WELCOME10 · promoadmin</title>" in body
 
 
+def test_new_results_take_focus_unless_a_filter_change_asked_for_them(editor_client):
+    """htmx focuses what has autofocus: the heading after pagination or Refresh, not while filtering."""
+    heading = re.compile(r'<h2 id="results-heading"[^>]*\bautofocus\b')
+
+    paged = editor_client.get("/promo-codes/?page=2", **HTMX)
+    filtered = editor_client.get("/promo-codes/?state=ACTIVE", **HTMX, HTTP_HX_TRIGGER="filters")
+    full_page = editor_client.get("/promo-codes/")
+
+    assert heading.search(paged.content.decode())
+    assert not heading.search(filtered.content.decode())
+    assert not heading.search(full_page.content.decode())
+
+
 @pytest.mark.parametrize("headers", [{}, HTMX])
 def test_it_varies_on_hx_request(editor_client, headers):
     response = editor_client.get(LIST_URL, {"code": "WELCOME10"}, **headers)

@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from helpers import HTMX, markup, upstream_requests
+from helpers import HTMX, is_alert_swap, markup, upstream_requests
 from helpers import page_text as text
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
@@ -49,9 +49,7 @@ def assert_error_page(response, status: int, *phrases: str) -> None:
 def assert_htmx_alert(response, status: int, *phrases: str) -> None:
     body = response.content.decode()
     assert response.status_code == status
-    assert response.headers["HX-Retarget"] == "#alerts"
-    assert response.headers["HX-Reswap"] == "innerHTML"
-    assert body.strip().startswith('<div class="alert alert-error" role="alert">')
+    assert is_alert_swap(response)
     assert "<html" not in body
     for phrase in phrases:
         assert phrase in text(response)

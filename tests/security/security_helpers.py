@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import socket
 from html.parser import HTMLParser
 
@@ -13,14 +11,6 @@ from promoadmin.impact import factory
 
 LATENCY_MS = 1500  # the "timeout" fault: answers come this late, past a 1 s IMPACT_TIMEOUT
 NOT_JSON = "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
-
-
-def visible_text(content: bytes | str) -> str:
-    """The page's text as a person reads it: no tags, entities decoded, whitespace collapsed."""
-    text = content.decode() if isinstance(content, bytes) else content
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S | re.I)
-    text = re.sub(r"<[^>]+>", " ", text)
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
 class _FormValues(HTMLParser):

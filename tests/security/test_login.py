@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from urllib.parse import urljoin, urlsplit
 
+import helpers
 import pytest
 from django.test import Client
 
-PASSWORD = "editor-password-1"
 OFF_SITE = [
     "//evil.example",
     "https://evil.example",
@@ -47,7 +47,7 @@ def anonymous():
 
 @pytest.mark.parametrize("next_url", OFF_SITE)
 def test_it_never_redirects_off_site_after_signing_in(anonymous, editor, next_url):
-    response = anonymous.post("/accounts/login/", {"username": "editor", "password": PASSWORD, "next": next_url})
+    response = anonymous.post("/accounts/login/", {"username": "editor", "password": helpers.PASSWORD, "next": next_url})
 
     assert response.status_code == 302
     assert_stays_on_site(response["Location"])
@@ -57,7 +57,7 @@ def test_it_never_redirects_off_site_after_signing_in(anonymous, editor, next_ur
 def test_it_never_redirects_off_site_from_the_query_string(anonymous, editor, next_url):
     form = anonymous.get("/accounts/login/", {"next": next_url})
     assert form.status_code == 200
-    response = anonymous.post("/accounts/login/?" + f"next={next_url}", {"username": "editor", "password": PASSWORD})
+    response = anonymous.post("/accounts/login/?" + f"next={next_url}", {"username": "editor", "password": helpers.PASSWORD})
 
     assert response.status_code == 302
     assert_stays_on_site(response["Location"])
@@ -81,7 +81,7 @@ def test_it_never_redirects_off_site_after_signing_out(editor_client, next_url):
 
 def test_it_follows_an_on_site_next(anonymous, editor):
     response = anonymous.post(
-        "/accounts/login/", {"username": "editor", "password": PASSWORD, "next": "/promo-codes/7000151/"}
+        "/accounts/login/", {"username": "editor", "password": helpers.PASSWORD, "next": "/promo-codes/7000151/"}
     )
 
     assert response["Location"] == "/promo-codes/7000151/"
@@ -102,7 +102,7 @@ def fail(client, username="editor", address="10.0.0.1"):
 
 
 def sign_in(client, username="editor", address="10.0.0.1"):
-    return client.post("/accounts/login/", {"username": username, "password": PASSWORD}, REMOTE_ADDR=address)
+    return helpers.sign_in(client, username, REMOTE_ADDR=address)
 
 
 def test_it_locks_a_user_name_out_after_repeated_failures(anonymous, editor, settings):

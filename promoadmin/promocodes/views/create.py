@@ -21,8 +21,6 @@ from promoadmin.impact.errors import (
     ImpactTimeout,
     ImpactUnreachable,
 )
-from promoadmin.impact.factory import get_impact_client
-from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 from promoadmin.web.middleware import add_retry_after
 
@@ -90,6 +88,8 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
     }
     context["campaign_hint"] = presenters.campaign_hint(context["pickers"], form.fields["campaign_id"].help_text)
     context["partner_hint"] = presenters.partner_hint(context["pickers"], form.fields["assigned_partner_id"].help_text)
+    if request.method == "POST":
+        context["focus"] = _focus_after_post(form, preview="preview" in found)
     if "preview" in found:
         context["preview_checks"] = presenters.preview_checks(
             found["new_code"], found["conflicts"], context["pickers"], context["notes"],
@@ -145,9 +145,35 @@ def _create_failed(form: PromoCodeForm, new_code, result: services.WriteResult, 
             f"{err.title}. {err.message} It may still create {new_code.code}: promoadmin cannot tell. "
             "Check the list for it in a minute before submitting again.",
         )
-    else:  # impact.com answered, but not with a success
-        form.add_error(None, f"{err.title}. {_create_outcome_unknown(err, new_code)}")
+    else:  # impact.com answered, but not with a success: the code may exist anyway, so look before
+        # inviting a retry (never retry blindly). Not after a timeout: the request may still land later.
+        try:
+            created = selectors.created_anyway(new_code)
+        except ImpactError:
+            form.add_error(None, f"{err.title}. {presenters.create_outcome_unknown(err, new_code)}")
+        else:
+            form.add_error(None, f"{err.title}. {presenters.create_outcome_found(err, new_code, created)}")
     return shown.status
+
+
+# The form's fields in the order the page shows them (not the order the form declares them).
+FIELDS_IN_PAGE_ORDER = (
+    "campaign_id", "assigned_partner_id", "deal_id", "deal_name", "code", "type", "credit_policy",
+    "regex_samples", "start_date", "end_date", "confirm_overlap",
+)
+
+
+def _focus_after_post(form: PromoCodeForm, *, preview: bool) -> str:
+    """Where focus lands in the form a POST re-renders (htmx focuses what has autofocus): the first
+    field to fix, else the summary of errors, else the preview. The field's own widget carries
+    autofocus; the template marks the pickers' selects and the summary and preview by name."""
+    for name in FIELDS_IN_PAGE_ORDER:
+        if form.has_error(name):
+            form.fields[name].widget.attrs["autofocus"] = True
+            return name
+    if form.errors:
+        return "form-errors"
+    return "request-preview" if preview else ""
 
 
 LIVE_CHECK_FIELDS = ("code", "type", "credit_policy", "start_date", "end_date", "regex_samples")
@@ -208,24 +234,3 @@ def _create_initial(request: HttpRequest) -> dict:
         if value:
             initial[name] = value[:MAX_CODE_LENGTH]
     return initial
-
-
-def _create_outcome_unknown(err: ImpactError, new_code) -> str:
-    """impact.com answered the create with a 5xx or garbage: the code may exist anyway, so look before
-    inviting a retry (never retry blindly). Not after a timeout: the request may still land later."""
-    try:
-        page = get_impact_client().list_promo_codes(
-            PromoCodeFilters(campaign_id=new_code.campaign_id, code=new_code.code), page_size=25, fresh=True
-        )
-    except ImpactError:
-        return (
-            f"{err.message} promoadmin cannot tell whether {new_code.code} was created: "
-            "check the list for it before submitting again."
-        )
-    created = [promo for promo in page.items if promo.code.lower() == new_code.code.lower() and promo.is_active]
-    if created:
-        return (
-            f"{err.message} It did create the code anyway: {new_code.code} is now active "
-            f"(id {created[0].id}). Do not submit again."
-        )
-    return f"{err.message} The code was not created; it is safe to submit again."

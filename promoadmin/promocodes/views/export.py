@@ -75,7 +75,7 @@ def cells(promo: PromoCode) -> list:
         promo.code,
         promo.type,
         promo.state,
-        promo.status,
+        promo.lifecycle(),
         promo.campaign_id or "",
         promo.campaign_name,
         promo.assigned_partner_id or "",

@@ -38,7 +38,7 @@ DEFAULT_PAGE_SIZE = 50
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+@vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Trigger")
 def promo_code_list(request: HttpRequest) -> HttpResponse:
     if "view" in request.GET:  # ?view=ending-soon etc.: computed from dates, see selectors.py
         return promo_code_date_view(request)
@@ -71,6 +71,9 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         "new_code_url": _new_code_url(form),
         "share_url": request.build_absolute_uri(canonical_url),
         "expire_all_title": presenters.expire_all_title(page.total) if page else "",
+        # A filter change leaves focus where the user is typing; pagination and Refresh move it to the
+        # new results (htmx focuses the heading's autofocus).
+        "focus_results": wants_fragment(request) and request.htmx.trigger != "filters",
     }
     if wants_fragment(request):
         template = "promocodes/list.html#results"
@@ -167,6 +170,7 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         "max_pages": selectors.MAX_PAGES,
         "page_size": SCAN_PAGE_SIZE,
         "max_shown": selectors.MAX_SHOWN,
+        "focus_results": wants_fragment(request),  # only Refresh swaps the results: focus the new ones
     }
     status = 200
     if view is None:
