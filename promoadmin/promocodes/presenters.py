@@ -303,3 +303,11 @@ def local_filter_rule(local, names: dict[str, str]) -> str:
 
 def _named(what: str, name: str | None, item_id: int) -> str:
     return f"the {what} is {name} ({item_id})" if name else f"the {what} id is {item_id}"
+
+
+def upload_read_as(file_format: str, columns: str) -> str:
+    """Which format the bulk-create review read, so a surprise shows at once."""
+    if columns == "impact":
+        return (f"Read as {file_format} in impact.com's bulk upload template: Promo Code, Program Id, Media Id (the partner), "
+                "Credit Rule, Match Mode, Deal, Active Start and End Date, with Timezone placing dates given without an offset.")
+    return f"Read as {file_format} with promoadmin's columns (the create form's fields)."
