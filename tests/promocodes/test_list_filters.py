@@ -111,6 +111,7 @@ def test_combined_with_a_date_view_both_rules_apply(editor_client):
     assert response.status_code == 200
     assert set(row_ids(response)) == expected
     assert 'name="partner_id" value="2553254"' in response.content.decode()  # kept when the view is narrowed
+    assert f"there is no end date (the code never ends) and the partner id is {HONEY}." in text(response)
 
 
 def test_the_price_is_said_before_the_scan_runs(editor_client, settings):

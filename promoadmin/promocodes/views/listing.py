@@ -66,7 +66,14 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
                 page = get_impact_client().list_promo_codes(form.to_filters(), page=number, page_size=page_size, fresh=fresh)
         except ImpactNotFound as err:
             raise endpoint_missing(err) from err
-    name_filters = _name_filters(form, fresh=fresh)  # the partner and deal names: one cached call per campaign
+    # Only the full page has the filter form, so only it needs the campaign names.
+    campaign_filter = None if wants_fragment(request) else _campaign_filter(form, fresh=fresh)
+    # The partner and deal names (one cached call each per campaign): for the full page, for an htmx
+    # answer that picked another campaign, and for the words of a partner or deal filter.
+    name_filters_oob = wants_fragment(request) and _campaign_changed(request)
+    named_filter = listed is not None and (listed.local.partner_id or listed.local.deal_id)
+    needs_names = not wants_fragment(request) or name_filters_oob or named_filter
+    name_filters = _name_filters(form, fresh=fresh) if needs_names else None
     context = {
         "form": form,
         "page": page,
@@ -80,19 +87,19 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         "expire_all_title": presenters.expire_all_title(page.total) if page else "",
         "listed": listed,
         "name_filters": name_filters,
-        "name_filters_oob": wants_fragment(request) and _campaign_changed(request),
+        "name_filters_oob": name_filters_oob,
         "scan_price": presenters.scan_price(selectors.scan_max_pages(), reads_left),
     }
     if listed is not None:
         context["scan_words"] = {
             "upstream": selectors.describe_upstream(listed.upstream),
-            "rule": presenters.local_filter_rule(listed.local, _picked_names(name_filters)),
+            "rule": presenters.local_filter_rule(listed.local, _picked_names(name_filters) if name_filters else {}),
         }
     if wants_fragment(request):
         template = "promocodes/list.html#results"
-    else:  # only the full page has the filter form, so only it needs the campaign names
+    else:
         template = "promocodes/list.html"
-        context["campaign_filter"] = _campaign_filter(form, fresh=wants_fresh_data(request))
+        context["campaign_filter"] = campaign_filter
     response = TemplateResponse(request, template, context, status=200 if form.is_valid() else 400)
     if request.htmx:
         push_url(response, canonical_url)
@@ -201,7 +208,9 @@ def _picked_names(name_filters: dict) -> dict[str, str]:
 def _campaign_changed(request: HttpRequest) -> bool:
     """Whether an htmx filter change picked another campaign: the partner and deal pickers then follow
     it (out of band), while other changes leave them alone, focus included."""
-    current = parse_qs(urlsplit(request.htmx.current_url or "").query).get("campaign_id", [""])[0]
+    if request.htmx.current_url is None:  # htmx always says where it is; without that, leave them alone
+        return False
+    current = parse_qs(urlsplit(request.htmx.current_url).query).get("campaign_id", [""])[0]
     return request.GET.get("campaign_id", "") != current
 
 
@@ -237,6 +246,7 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
             shown=result.matches[:selectors.MAX_SHOWN],
             results_heading=presenters.date_view_heading(len(result.matches), filters),
             upstream_words=selectors.describe_upstream(result.upstream),
+            local_rule=presenters.local_filter_rule(local, {}),
             filters=filters,
             self_url=selectors.view_url(key, filters),
             list_url=reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
