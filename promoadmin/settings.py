@@ -57,6 +57,11 @@ IMPACT_LOOKUP_CACHE_SECONDS = env.int("IMPACT_LOOKUP_CACHE_SECONDS", default=600
 REQUEST_TIMEOUT = env.float("REQUEST_TIMEOUT", default=20.0)
 if not IMPACT_TIMEOUT + 5 <= REQUEST_TIMEOUT <= 300:
     raise ImproperlyConfigured("REQUEST_TIMEOUT must be at least IMPACT_TIMEOUT + 5 seconds (and at most 300).")
+# The list filters impact.com lacks (partner, deal, credit policy, match type, schedule) and the
+# date views read at most this many pages of 1000 codes, then say where they stopped.
+IMPACT_SCAN_MAX_PAGES = env.int("IMPACT_SCAN_MAX_PAGES", default=5)
+if not 1 <= IMPACT_SCAN_MAX_PAGES <= 50:
+    raise ImproperlyConfigured("IMPACT_SCAN_MAX_PAGES must be a number of pages between 1 and 50.")
 # Below this many remaining requests in the hour, every page warns.
 IMPACT_RATE_LIMIT_WARNING = env.int("IMPACT_RATE_LIMIT_WARNING", default=100)
 # Each person's share of the account's hourly requests for reads (administrators: the larger one),

@@ -107,14 +107,16 @@ def scan_promo_codes(
     keep: Callable[[PromoCode], bool] = lambda promo: True,
     max_pages: int = 5,
     enough: Callable[[list[PromoCode]], bool] | None = None,
+    cached: bool = False,
 ) -> Scan:
     """Read up to `max_pages` pages of 1000 codes matching `filters`, keeping those `keep` accepts.
 
-    Always asks impact.com (never promoadmin's cache), so what it shows is current and its cost is
-    exact. Stops as soon as `enough(matches)` is true, without reading further pages.
+    Asks impact.com afresh unless `cached`: then pages seen in the last IMPACT_CACHE_SECONDS come from
+    promoadmin's cache like any list page (and cost nothing). Stops as soon as `enough(matches)` is
+    true, without reading further pages.
     """
     scan = Scan()
-    for page in client.iter_promo_code_pages(filters, page_size=SCAN_PAGE_SIZE):
+    for page in _scan_pages(client, filters, cached=cached):
         scan.calls += 1
         scan.total = page.total
         scan.scanned += len(page.items)
@@ -128,6 +130,19 @@ def scan_promo_codes(
             scan.truncated = True
             return scan
     return scan
+
+
+def _scan_pages(client: ImpactClient, filters: PromoCodeFilters, *, cached: bool):
+    if not cached:
+        yield from client.iter_promo_code_pages(filters, page_size=SCAN_PAGE_SIZE)
+        return
+    number = 1
+    while True:
+        page = client.list_promo_codes(filters, page=number, page_size=SCAN_PAGE_SIZE)
+        yield page
+        if not page.has_next or not page.items:
+            return
+        number += 1
 
 
 # --- each person's share ---------------------------------------------------------------------------
@@ -210,6 +225,13 @@ def ask_share(user, calls: int) -> None:
     tokens = store.level(_bucket_key(user), **bucket)
     if tokens < calls:
         raise _slowed_down(user, calls, (calls - tokens) / bucket["per_second"])
+
+
+def share_left(user) -> int | None:
+    """Reads `user` may make now (whole tokens of their share); None for no signed-in person."""
+    if user is None or not user.is_authenticated:
+        return None
+    return int(store.level(_bucket_key(user), **_bucket(user)))
 
 
 def take_share(user, calls: int) -> None:

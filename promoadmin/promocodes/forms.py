@@ -9,7 +9,9 @@ from datetime import date, datetime, time
 from django import forms
 from django.utils import timezone
 
-from promoadmin.impact.records import CREDIT_POLICIES, STATES, NewPromoCode, PromoCodeFilters
+from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, STATES, NewPromoCode, PromoCodeFilters
+
+from .checks.list_filters import SCHEDULES, LocalFilters
 
 MAX_ID = 10**12  # impact.com ids are positive integers; anything this large is a typo
 MAX_CODE_LENGTH = 255
@@ -82,6 +84,17 @@ class PromoCodeFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *((s, s.title()) for s in STATES)])
     start_date = DayField(required=False, label="Active from")
     end_date = DayField(required=False, label="Active until")
+    # impact.com cannot filter by these: promoadmin reads pages and filters them (selectors.scan_list).
+    # `schedule=all` is accepted and means what no `schedule` means: every code.
+    schedule = forms.ChoiceField(
+        required=False, label="Schedule", choices=[("", "All"), *((key, words) for key, (words, _) in SCHEDULES.items() if key != "all")]
+    )
+    partner_id = IdField(required=False, label="Partner")
+    deal_id = IdField(required=False, label="Deal")
+    credit_policy = forms.ChoiceField(
+        required=False, label="Credit policy", choices=[("", "Any credit policy"), *((key, key.title()) for key in CREDIT_POLICIES)]
+    )
+    type = forms.ChoiceField(required=False, label="Match", choices=[("", "Any match"), *CODE_TYPES.items()])
     page = forms.IntegerField(
         required=False,
         min_value=1,
@@ -95,6 +108,12 @@ class PromoCodeFilterForm(forms.Form):
         },
     )
 
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("schedule") == "all":
+            data = data.copy()
+            data["schedule"] = ""
+        super().__init__(data, *args, **kwargs)
+
     def clean_code(self):
         code = self.cleaned_data["code"]
         _reject_control_characters(code)
@@ -104,6 +123,17 @@ class PromoCodeFilterForm(forms.Form):
         cleaned = super().clean()
         _check_date_order(self, "start_date", "end_date")
         return cleaned
+
+    def to_local_filters(self) -> LocalFilters:
+        """What impact.com cannot filter by, for promoadmin to apply to the pages it reads."""
+        data = self.cleaned_data
+        return LocalFilters(
+            partner_id=data.get("partner_id"),
+            deal_id=data.get("deal_id"),
+            credit_policy=data.get("credit_policy") or "",
+            type=data.get("type") or "",
+            schedule=data.get("schedule") or "",
+        )
 
     def to_filters(self) -> PromoCodeFilters:
         data = self.cleaned_data

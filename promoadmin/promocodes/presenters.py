@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from promoadmin.impact.records import NewPromoCode
 
+from .checks.list_filters import SCHEDULES
 from .checks.overlaps import ConflictCheck
 from .checks.risk_notes import Note
 
@@ -290,5 +291,48 @@ def _overlapping_code(other, in_file: dict) -> str:
 
 def date_view_heading(count: int, filters: dict[str, str]) -> str:
     """'3 promo codes in campaign 1000, code SPRING': the heading of a date view's results."""
-    where = [f"{name} {filters[key]}" for key, name in (("campaign_id", "campaign"), ("code", "code")) if filters.get(key)]
+    names = (("campaign_id", "campaign"), ("code", "code"), ("partner_id", "partner"), ("deal_id", "deal"),
+             ("credit_policy", "credit policy"), ("type", "match"))
+    where = [f"{name} {filters[key]}" for key, name in names if filters.get(key)]
     return f"{count} promo code{'' if count == 1 else 's'}" + (f" in {', '.join(where)}" if where else "")
+
+
+def scan_price(max_pages: int, share_left: int | None) -> str:
+    """Said before a scan runs: 'This view reads up to 5 pages: 5 of your 812 calls left this hour.'"""
+    pages = f"up to {max_pages} page{'' if max_pages == 1 else 's'} of 1000 codes"
+    if share_left is None:
+        return f"Partner, deal, credit policy, match and schedule are filtered by promoadmin: a view reads {pages}."
+    return (
+        f"Partner, deal, credit policy, match and schedule are filtered by promoadmin: a view reads {pages}, "
+        f"{max_pages} of your {share_left} call{'' if share_left == 1 else 's'} left this hour "
+        "(pages read in the last few seconds come from promoadmin's cache and cost nothing)."
+    )
+
+
+def local_filter_rule(local, names: dict[str, str]) -> str:
+    """The filters promoadmin applies, in words: 'the partner is Honey (2553254) and the match is Exact'.
+    `names` holds the partner's and the deal's name when the pickers know them."""
+    parts = []
+    if local.partner_id is not None:
+        parts.append(_named("partner", names.get("partner"), local.partner_id))
+    if local.deal_id is not None:
+        parts.append(_named("deal", names.get("deal"), local.deal_id))
+    if local.credit_policy:
+        parts.append(f"the credit policy is {local.credit_policy.title()}")
+    if local.type:
+        parts.append(f"the match is {'Regex' if local.type == 'RE' else 'Exact'}")
+    if local.narrows_schedule:
+        parts.append(f"the schedule is {SCHEDULES[local.schedule][0]}")
+    return " and ".join(parts)
+
+
+def _named(what: str, name: str | None, item_id: int) -> str:
+    return f"the {what} is {name} ({item_id})" if name else f"the {what} id is {item_id}"
+
+
+def upload_read_as(file_format: str, columns: str) -> str:
+    """Which format the bulk-create review read, so a surprise shows at once."""
+    if columns == "impact":
+        return (f"Read as {file_format} in impact.com's bulk upload template: Promo Code, Program Id, Media Id (the partner), "
+                "Credit Rule, Match Mode, Deal, Active Start and End Date, with Timezone placing dates given without an offset.")
+    return f"Read as {file_format} with promoadmin's columns (the create form's fields)."

@@ -6,33 +6,39 @@ The date views of the list answer staff questions about dates: `/promo-codes/?vi
 
 impact.com's list filter knows a state and a date window (codes whose dates overlap it), not "ends
 within a week" or "has no end date". So each view narrows upstream as far as the filter allows
-(State=ACTIVE and a window), reads up to MAX_PAGES pages of 1000, and keeps the codes that answer
+(State=ACTIVE and a window), reads up to IMPACT_SCAN_MAX_PAGES pages of 1000, and keeps the codes that answer
 the question. The page says how, what it cost in API calls, and whether it stopped early.
+
+The list's filters impact.com lacks (partner, deal, credit policy, match type, schedule) use the same
+scan (`scan_list`), through the cache like any list page.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from promoadmin.impact.factory import get_impact_client
-from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
+from promoadmin.impact.records import NewPromoCode, Page, PromoCode, PromoCodeFilters
 
 from .budget import Scan, scan_promo_codes
+from .checks.list_filters import LocalFilters
 from .checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
 from .formatting import full_datetime
 
-MAX_PAGES = 5  # at most 5 requests, 5000 codes, per view
 MAX_SHOWN = 500  # rows on the page; the count above the table is always complete
 SOON = timedelta(days=7)
 # The filters that combine with a view; the view sets the state and the dates itself.
-COMBINABLE = ("campaign_id", "code")
+COMBINABLE = ("campaign_id", "code", "partner_id", "deal_id", "credit_policy", "type")
 ACTIVE_PAGE_SIZE = 1000  # the most impact.com sends in one page
+NO_LOCAL_FILTERS = LocalFilters()
 
 
 @dataclass(frozen=True)
@@ -93,13 +99,60 @@ class DateViewResult:
     matches: list[PromoCode]
 
 
-def compute(client, view: DateView, base: PromoCodeFilters, *, max_pages: int | None = None, enough=None) -> DateViewResult:
+def scan_max_pages() -> int:
+    """The most list pages of 1000 one scan reads (a date view, the filters impact.com lacks)."""
+    return settings.IMPACT_SCAN_MAX_PAGES
+
+
+def compute(
+    client, view: DateView, base: PromoCodeFilters, *, max_pages: int | None = None, enough=None, local: LocalFilters = NO_LOCAL_FILTERS
+) -> DateViewResult:
+    """A date view; `local` adds the filters impact.com lacks (partner, deal, credit policy, match)."""
     now = timezone.now().replace(microsecond=0)
     upstream = view.upstream(base, now)
     scan = scan_promo_codes(
-        client, upstream, keep=lambda promo: view.keep(promo, now), max_pages=max_pages or MAX_PAGES, enough=enough
+        client,
+        upstream,
+        keep=lambda promo: view.keep(promo, now) and local.keep(promo, now),
+        max_pages=max_pages or scan_max_pages(),
+        enough=enough,
     )
     return DateViewResult(view, now, upstream, scan, sorted(scan.matches, key=view.sort_key))
+
+
+@dataclass(frozen=True)
+class ListScan:
+    """The list filtered by what impact.com cannot filter: the codes kept from a bounded scan."""
+
+    upstream: PromoCodeFilters
+    local: LocalFilters
+    scan: Scan
+    max_pages: int
+
+    def page(self, number: int, page_size: int) -> Page[PromoCode]:
+        """One page of the codes kept, as the list shows a page impact.com sends."""
+        matches = self.scan.matches
+        return Page(
+            items=tuple(matches[(number - 1) * page_size : number * page_size]),
+            number=number,
+            num_pages=max(1, math.ceil(len(matches) / page_size)),
+            page_size=page_size,
+            total=len(matches),
+        )
+
+
+def scan_list(client, base: PromoCodeFilters, local: LocalFilters, *, fresh: bool = False) -> ListScan:
+    """The list's codes matching `base` (impact.com's filters) and `local` (promoadmin's), in impact.com's order.
+
+    Reads up to scan_max_pages() pages of 1000 through the cache, like any list page (`fresh` asks
+    impact.com again). A pending or active schedule narrows upstream to State=ACTIVE; the dates are
+    compared here, so the pages' cache keys do not change with the clock.
+    """
+    now = timezone.now()
+    upstream = base if base.state or not local.upstream_state else dataclasses.replace(base, state=local.upstream_state)
+    max_pages = scan_max_pages()
+    scan = scan_promo_codes(client, upstream, keep=lambda promo: local.keep(promo, now), max_pages=max_pages, cached=not fresh)
+    return ListScan(upstream, local, scan, max_pages)
 
 
 def describe_upstream(filters: PromoCodeFilters) -> str:

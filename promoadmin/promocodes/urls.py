@@ -19,4 +19,5 @@ urlpatterns = [
     path("bulk-expire/<int:promo_code_id>/", bulk_expire.promo_code_bulk_expire_one, name="bulk_expire_one"),
     path("bulk-create/", bulk_create.promo_code_bulk_create, name="bulk_create"),
     path("bulk-create/row/", bulk_create.promo_code_bulk_create_row, name="bulk_create_row"),
+    path("bulk-create/template-<str:columns>.csv", bulk_create.promo_code_bulk_create_template, name="bulk_create_template"),
 ]

@@ -25,7 +25,7 @@ def posts(sandbox) -> list[str]:
 def test_an_overlap_is_shown_and_creating_waits_for_the_confirmation(sign_in_as, screenshot, sandbox):
     page: Page = sign_in_as("editor", "/promo-codes/bulk-create/")
     start, end = (timezone.localdate() + timedelta(days=days) for days in (40, 50))
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV or XLSX file").set_input_files(
         csv_upload(f"1000,2552842,summer42,LI,INVOLVED,{start},{end}", "1002,2553471,BROWSERBULK1,LI,ALWAYS,,")
     )
     page.get_by_role("button", name="Check the file").click()

@@ -186,8 +186,8 @@ def test_it_opens_a_code_from_its_row(editor_page: Page):
     expect(page).to_have_title("ANVILBOGO · Promo code 7000152 · promoadmin")
     expect(page.get_by_role("heading", level=1)).to_contain_text("ANVILBOGO")
     expect(page.locator(".discount")).to_contain_text("Buy 2")
-    page.get_by_role("link", name="Promo codes").first.click()
-    expect(page).to_have_url(re.compile(r"/promo-codes/$"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Promo codes", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/promo-codes/\?schedule=active$"))  # the navigation opens Active codes
 
 
 def test_under_debug_a_bad_date_filter_shows_its_message_and_keeps_the_page(sign_in_as, same_document, settings):

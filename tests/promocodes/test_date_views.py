@@ -104,9 +104,9 @@ def test_a_view_combines_with_campaign_and_code_and_drops_the_rest(editor_client
     assert "were left out" in text(response)
 
 
-def test_it_reads_at_most_max_pages_and_says_when_it_stopped(editor_client, sandbox, monkeypatch):
+def test_it_reads_at_most_max_pages_and_says_when_it_stopped(editor_client, sandbox, monkeypatch, settings):
     monkeypatch.setattr(budget, "SCAN_PAGE_SIZE", 20)
-    monkeypatch.setattr(selectors, "MAX_PAGES", 2)
+    settings.IMPACT_SCAN_MAX_PAGES = 2
 
     response = editor_client.get(LIST_URL, {"view": "no-end-date"})
 

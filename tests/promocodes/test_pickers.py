@@ -81,7 +81,8 @@ def test_the_list_still_works_with_a_plain_id_input_when_the_campaigns_call_fail
     assert '<input type="text" name="campaign_id" id="id_campaign_id" value="1000"' in body
     assert "Campaign names are unavailable right now; type a campaign id." in body
     assert 'id="promo-code-7000151"' in body  # WELCOME10, campaign 1000
-    assert resources(sandbox) == ["PromoCodes", "Campaigns", "Campaigns", "Campaigns"]
+    # The campaign's partner and deal lists name the list's partner and deal filters.
+    assert resources(sandbox) == ["PromoCodes", "Campaigns", "Campaigns", "Campaigns", "MediaPartners", "Deals"]
 
 
 def test_an_invalid_campaign_filter_keeps_the_text_input_showing_what_was_typed(editor_client):

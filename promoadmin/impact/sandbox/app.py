@@ -206,6 +206,22 @@ class SandboxApp:
             # Resources this token may not use, e.g. {"Deals"}: a token scoped to the others (403).
             self.denied_resources: set[str] = set()
 
+    def add_promo_codes(self, count: int, like: int, **fields) -> list[int]:
+        """Make the account bigger (tests of bounded scans): `count` copies of code `like` with new ids
+        and codes (`FILLER1`, ...), `fields` (impact.com's names) overriding. Returns the new ids."""
+        with self._lock:
+            template = self._promo_codes[like]
+            ids = []
+            for _ in range(count):
+                promo_code_id = self._next_promo_code_id
+                self._next_promo_code_id += 1
+                self._promo_codes[promo_code_id] = {
+                    **template, "Code": f"FILLER{promo_code_id}", "Type": "LI", **fields,
+                    "Id": promo_code_id, "Uri": f"{self._base_path()}/PromoCodes/{promo_code_id}",
+                }
+                ids.append(promo_code_id)
+            return ids
+
     def inject_fault(self, status: int | None = None, *, count: int = 1, latency_ms: int = 0,
                      body: str | None = None) -> None:
         """Make the next `count` requests, whatever their endpoint, misbehave.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from ..budget import calls_for
-from ..selectors import view_links
+from ..selectors import COMBINABLE, view_links
 
 register = template.Library()
 
@@ -21,8 +21,8 @@ def api_calls(total) -> int:
 
 @register.inclusion_tag("promocodes/_date_view_links.html")
 def date_view_links(current: str = "", params: dict | None = None):
-    """Links to the date views (`?view=`), keeping the campaign and code filters in `params`."""
-    kept = {name: value for name, value in (params or {}).items() if name in ("campaign_id", "code")}
+    """Links to the date views (`?view=`), keeping the filters in `params` that combine with them."""
+    kept = {name: value for name, value in (params or {}).items() if name in COMBINABLE}
     return {"views": view_links(kept), "current": current}
 
 

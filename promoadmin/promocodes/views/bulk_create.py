@@ -25,20 +25,22 @@ earlier" with its link, still being sent, or unknown.
 
 from __future__ import annotations
 
+import csv
 import io
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from promoadmin.impact.errors import (
     ImpactForbidden,
@@ -53,7 +55,7 @@ from promoadmin.web.request_limits import accepts_upload
 from .. import presenters, selectors, services
 from ..budget import SlowedDown, ask_share, check_budget
 from ..checks import overlaps
-from ..checks.csv_rows import COLUMNS, REQUIRED_COLUMNS, BadFile, Row, read_rows
+from ..checks.csv_rows import COLUMNS, IMPACT_TEMPLATE, REQUIRED_COLUMNS, BadFile, Row, read_rows, with_moments
 from ..forms import PromoCodeForm
 from ..models import CREATE_PERMISSION
 from . import receipts
@@ -112,7 +114,7 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
 
 
 def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
-    """The create form's own checks, row by row."""
+    """The create form's own checks, row by row (with the exact moments of an impact.com template row)."""
     form = PromoCodeForm(values)
     if not form.is_valid():
         errors = []
@@ -120,7 +122,7 @@ def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
             label = form.fields[name].label if name in form.fields else ""
             errors += [f"{name}: {message}" if label else message for message in messages]
         return errors, None
-    return [], form.to_new_code()
+    return [], with_moments(form.to_new_code(), values)
 
 
 # --- the views ----------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ def promo_code_bulk_create(request: HttpRequest) -> HttpResponse:
 def _bulk_create(request: HttpRequest) -> HttpResponse:
     _require_permission(request)
     context = {"columns": COLUMNS, "required": REQUIRED_COLUMNS, "defaults": defaults(), "max_rows": MAX_ROWS,
-               "max_kb": MAX_BYTES // 1000}
+               "max_kb": MAX_BYTES // 1000, "impact_columns": IMPACT_TEMPLATE}
     if request.method == "GET":
         return TemplateResponse(request, "promocodes/bulk_create.html", context)
     if "batch" in request.POST:
@@ -152,12 +154,14 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
         context["problem"] = "Choose a CSV file to upload."
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
     try:
-        rows = read_rows(upload.read(), validate=validate, defaults=defaults(), max_rows=MAX_ROWS)
+        upload_read = read_rows(upload.read(), validate=validate, defaults=defaults(), max_rows=MAX_ROWS, zone=settings.TIME_ZONE)
     except BadFile as err:
         context["problem"] = str(err)
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
     finally:
         upload.close()
+    rows = upload_read.rows
+    context["read_as"] = presenters.upload_read_as(upload_read.file_format, upload_read.columns)
     campaigns = {row.new_code.campaign_id for row in rows if row.new_code}
     if len(campaigns) > MAX_CAMPAIGNS:
         context["problem"] = (
@@ -237,7 +241,10 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
     user = request.user.get_username()
     items = []
     for index, row in enumerate(rows):
-        item = {"index": index, "row": row, "form": row.new_code.to_form() if row.new_code else {}}
+        item = {"index": index, "row": row, "form": row.new_code.to_form() if row.new_code else {},
+                # an impact.com template row's exact moment (its Timezone), else the day as given
+                "starts": row.values.get("start_moment") or row.values.get("start_date", ""),
+                "ends": row.values.get("end_moment") or row.values.get("end_date", "")}
         if valid:
             item["token"] = signing.dumps(
                 {"u": user, "n": nonce, "i": index, "l": row.line, "v": row.values, **confirm}, salt=SALT, compress=True
@@ -260,6 +267,28 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
         if valid else "",
     )
     return TemplateResponse(request, "promocodes/bulk_create.html", context, status=200 if valid else 422)
+
+
+TEMPLATES = {
+    "promoadmin": (COLUMNS, ("2552842", "1000", "INVOLVED", "SPRING25", "LI", "2030-03-01", "2030-03-31", "", "")),
+    "impact": (IMPACT_TEMPLATE, ("SPRING25", "1000", "2552842", "TRACKING", "INVOLVED", "LI", "", "2030-03-01", "2030-03-31",
+                                 "America/New_York")),
+}
+
+
+@require_GET
+def promo_code_bulk_create_template(request: HttpRequest, columns: str) -> HttpResponse:
+    """A file to fill in: promoadmin's columns or impact.com's bulk upload template, with one example row."""
+    if columns not in TEMPLATES:
+        raise Http404("There are two templates: promoadmin and impact.")
+    header, example = TEMPLATES[columns]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerow(example)
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="promo-codes-{columns}-template.csv"'
+    return response
 
 
 # --- creating -----------------------------------------------------------------------------------

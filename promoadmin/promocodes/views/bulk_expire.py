@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from promoadmin.impact.client import ImpactClient
@@ -172,13 +173,20 @@ def find_codes(client: ImpactClient, selection: Selection):
             return wanted <= {promo.id for promo in matches}
         return len(matches) > MAX_BATCH
 
+    # The list's filters impact.com lacks (partner, deal, credit policy, match, schedule) narrow "all"
+    # exactly as they narrowed the list; a date view sets the schedule itself.
+    local = selection.form.to_local_filters()
+    if selection.view:
+        local = replace(local, schedule="")
+    now = timezone.now()
+
     def keep(promo: PromoCode) -> bool:
-        return promo.is_active and (not wanted or promo.id in wanted)
+        return promo.is_active and (not wanted or promo.id in wanted) and local.keep(promo, now)
 
     base = selection.form.to_filters()
     if selection.view:
         base = PromoCodeFilters(campaign_id=base.campaign_id, code=base.code)
-        result = selectors.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough)
+        result = selectors.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough, local=local)
         scan = result.scan
         codes = [promo for promo in result.matches if keep(promo)]
     elif selection.form.cleaned_data.get("state") == "INACTIVE":

@@ -31,7 +31,8 @@ from promoadmin.impact.errors import ImpactError
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
-from ..budget import SCAN_PAGE_SIZE, calls_for, check_budget, take_share
+from .. import selectors
+from ..budget import SCAN_PAGE_SIZE, ask_share, calls_for, check_budget, take_share
 from ..forms import PromoCodeFilterForm
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,9 @@ def promo_code_export(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "promocodes/export_refused.html", context, status=400)
     client = get_impact_client()
     filters = form.to_filters()
+    local = form.to_local_filters()
+    if local.is_set:
+        return _export_scanned(request, client, form)
     first = client.list_promo_codes(filters, page=1, page_size=PREFLIGHT_PAGE_SIZE)
     needed = calls_for(first.total)
     budget = check_budget(client, needed)
@@ -140,6 +144,29 @@ def promo_code_export(request: HttpRequest) -> HttpResponse:
     # The file streams after this view returns, so its reads are taken from the person's share now.
     take_share(request.user, needed)
     response = StreamingHttpResponse(stream_rows(client, filters), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file_name(form)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _export_scanned(request: HttpRequest, client: ImpactClient, form: PromoCodeFilterForm) -> HttpResponse:
+    """The list filtered by what impact.com lacks: the same bounded scan as the list (and its cached
+    pages), read before the file starts; a scan that stopped early says so in the file's last line."""
+    ask_share(request.user, selectors.scan_max_pages())
+    listed = selectors.scan_list(client, form.to_filters(), form.to_local_filters())
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(COLUMNS)
+        yield "".join(writer.writerow(cells(promo)) for promo in listed.scan.matches)
+        if listed.scan.truncated:
+            scan = listed.scan
+            yield writer.writerow([
+                f"EXPORT INCOMPLETE: promoadmin read only the first {scan.scanned} of {scan.total} codes "
+                f"(at most {listed.max_pages} pages of 1000). Narrow the filters to a campaign, a state or dates."
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name(form)}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -9,8 +9,9 @@ ImpactErrors a view cannot act on are turned into pages by ImpactErrorMiddleware
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -27,7 +28,7 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 
 from .. import lookups, presenters, selectors
-from ..budget import SCAN_PAGE_SIZE, ask_share
+from ..budget import SCAN_PAGE_SIZE, ask_share, share_left
 from ..forms import PromoCodeFilterForm
 from ..services import endpoint_missing
 
@@ -49,17 +50,30 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
     if not request.htmx and form.is_valid() and request.get_full_path() != canonical_url and _has_empty_params(request):
         return redirect(canonical_url)
 
+    reads_left = share_left(request.user)  # before this request spends any
     page = None
+    listed = None  # a scan, when filters impact.com lacks are set
+    fresh = wants_fresh_data(request)
     if form.is_valid():
+        local = form.to_local_filters()
+        number = form.cleaned_data.get("page") or 1
         try:
-            page = get_impact_client().list_promo_codes(
-                form.to_filters(),
-                page=form.cleaned_data.get("page") or 1,
-                page_size=page_size,
-                fresh=wants_fresh_data(request),
-            )
+            if local.is_set:
+                ask_share(request.user, selectors.scan_max_pages())  # priced before it runs; a 429 page when short
+                listed = selectors.scan_list(get_impact_client(), form.to_filters(), local, fresh=fresh)
+                page = listed.page(number, page_size)
+            else:
+                page = get_impact_client().list_promo_codes(form.to_filters(), page=number, page_size=page_size, fresh=fresh)
         except ImpactNotFound as err:
             raise endpoint_missing(err) from err
+    # Only the full page has the filter form, so only it needs the campaign names.
+    campaign_filter = None if wants_fragment(request) else _campaign_filter(form, fresh=fresh)
+    # The partner and deal names (one cached call each per campaign): for the full page, for an htmx
+    # answer that picked another campaign, and for the words of a partner or deal filter.
+    name_filters_oob = wants_fragment(request) and _campaign_changed(request)
+    named_filter = listed is not None and (listed.local.partner_id or listed.local.deal_id)
+    needs_names = not wants_fragment(request) or name_filters_oob or named_filter
+    name_filters = _name_filters(form, fresh=fresh) if needs_names else None
     context = {
         "form": form,
         "page": page,
@@ -74,12 +88,21 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         # A filter change leaves focus where the user is typing; pagination and Refresh move it to the
         # new results (htmx focuses the heading's autofocus).
         "focus_results": wants_fragment(request) and request.htmx.trigger != "filters",
+        "listed": listed,
+        "name_filters": name_filters,
+        "name_filters_oob": name_filters_oob,
+        "scan_price": presenters.scan_price(selectors.scan_max_pages(), reads_left),
     }
+    if listed is not None:
+        context["scan_words"] = {
+            "upstream": selectors.describe_upstream(listed.upstream),
+            "rule": presenters.local_filter_rule(listed.local, _picked_names(name_filters) if name_filters else {}),
+        }
     if wants_fragment(request):
         template = "promocodes/list.html#results"
-    else:  # only the full page has the filter form, so only it needs the campaign names
+    else:
         template = "promocodes/list.html"
-        context["campaign_filter"] = _campaign_filter(form, fresh=wants_fresh_data(request))
+        context["campaign_filter"] = campaign_filter
     response = TemplateResponse(request, template, context, status=200 if form.is_valid() else 400)
     if request.htmx:
         push_url(response, canonical_url)
@@ -154,12 +177,52 @@ def _campaign_filter(form: PromoCodeFilterForm, *, fresh: bool) -> dict:
     }
 
 
+def _name_filters(form: PromoCodeFilterForm, *, fresh: bool) -> dict:
+    """The partner and deal filters: selects of the campaign's names, or plain id inputs without a campaign
+    (impact.com lists partners and deals per campaign) or when a list is unavailable."""
+    data = getattr(form, "cleaned_data", {})
+    campaign_id = data.get("campaign_id") if "campaign_id" not in form.errors else None
+    filters = {}
+    for name, fetch in (("partner_id", lookups.partners), ("deal_id", lookups.deals)):
+        found = fetch(campaign_id, fresh=fresh) if campaign_id else None
+        selected = data.get(name)
+        usable = found is not None and found.ok and bool(found.items) and name not in form.errors
+        filters[name] = {
+            "campaign_id": campaign_id,
+            "lookup": found,
+            "selected": selected,
+            "use_select": usable,
+            "options": [(item.id, lookups.deal_label(item) if name == "deal_id" else item.name) for item in found.items] if usable else [],
+            "unknown": usable and selected is not None and found.get(selected) is None,
+        }
+    return filters
+
+
+def _picked_names(name_filters: dict) -> dict[str, str]:
+    names = {}
+    for name, key in (("partner_id", "partner"), ("deal_id", "deal")):
+        lookup = name_filters[name]["lookup"]
+        item = lookup.get(name_filters[name]["selected"]) if lookup is not None and lookup.ok else None
+        if item is not None:
+            names[key] = item.name
+    return names
+
+
+def _campaign_changed(request: HttpRequest) -> bool:
+    """Whether an htmx filter change picked another campaign: the partner and deal pickers then follow
+    it (out of band), while other changes leave them alone, focus included."""
+    if request.htmx.current_url is None:  # htmx always says where it is; without that, leave them alone
+        return False
+    current = parse_qs(urlsplit(request.htmx.current_url).query).get("campaign_id", [""])[0]
+    return request.GET.get("campaign_id", "") != current
+
+
 def promo_code_date_view(request: HttpRequest) -> HttpResponse:
     """`/promo-codes/?view=<key>`: called by promo_code_list when the `view` parameter is present."""
     key = request.GET.get("view", "")
     view = selectors.VIEWS.get(key)
     form = PromoCodeFilterForm({name: request.GET.get(name, "") for name in selectors.COMBINABLE})
-    ignored = [name for name in ("state", "start_date", "end_date", "page") if request.GET.get(name)]
+    ignored = [name for name in ("state", "schedule", "start_date", "end_date", "page") if request.GET.get(name)]
     context = {
         "view": view,
         "view_key": key,
@@ -167,7 +230,7 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         "ignored": ignored,
         "result": None,
         "filters": form.active_filters() if form.is_valid() else {},
-        "max_pages": selectors.MAX_PAGES,
+        "max_pages": selectors.scan_max_pages(),
         "page_size": SCAN_PAGE_SIZE,
         "max_shown": selectors.MAX_SHOWN,
         "focus_results": wants_fragment(request),  # only Refresh swaps the results: focus the new ones
@@ -179,13 +242,15 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         filters = form.active_filters()
-        ask_share(request.user, selectors.MAX_PAGES)  # the most a view may read; a slowed-down person gets a 429 page
-        result = selectors.compute(get_impact_client(), view, form.to_filters())
+        ask_share(request.user, selectors.scan_max_pages())  # the most a view may read; a slowed-down person gets a 429 page
+        local = dataclasses.replace(form.to_local_filters(), schedule="")  # the view sets the schedule itself
+        result = selectors.compute(get_impact_client(), view, form.to_filters(), local=local)
         context.update(
             result=result,
             shown=result.matches[:selectors.MAX_SHOWN],
             results_heading=presenters.date_view_heading(len(result.matches), filters),
             upstream_words=selectors.describe_upstream(result.upstream),
+            local_rule=presenters.local_filter_rule(local, {}),
             filters=filters,
             self_url=selectors.view_url(key, filters),
             list_url=reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
