@@ -10,8 +10,10 @@ here:
 - a user runs at most REGEX_RUNS_PER_USER matches at a time. A run claims a slot in the shared store
   (a database row, promoadmin.shared_state), not a per-process semaphore: the children are
   processes competing for the machine's CPUs, so the limit must span every gunicorn worker and
-  every instance, whatever CACHE_URL says. The slot expires on its own shortly after the longest possible run, so a worker
-  killed mid-run cannot keep it. A run that finds no free slot waits for one, asleep, within the
+  every instance, whatever CACHE_URL says. Within one process a user's waiting requests sleep on
+  a semaphore first, so only one of them at a time asks the database for a slot. The slot
+  expires on its own shortly after the longest possible run, so a worker killed mid-run cannot
+  keep it. A run that finds no free slot waits for one, asleep, within the
   request's budget (the wait counts), then fails with RegexBusy. Waiting rather than refusing at
   once matters: refused requests come straight back, and a flood of cheap requests still
   takes the CPU (measured: p50 of another user's page 0.43 s refusing at once).
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,15 +79,38 @@ def match(jobs: list[tuple[str, list[str]]], timeout: float) -> list[regex_check
     if current.seconds_left <= 0:
         raise RegexBudgetSpent("this request's time for regex work is used up")
     started = time.monotonic()
-    slot = _claim_slot(current.user_key(), wait=current.seconds_left)
+    user_key = current.user_key()
+    gate = _local_gate(user_key)
+    # Wait in this process first, on a semaphore (no CPU, no queries): only the threads that pass it
+    # ask the shared store, so a flood of one user's requests does not poll the database either.
+    if not gate.acquire(timeout=current.seconds_left):
+        current.seconds_left = 0
+        raise RegexBusy("your other regex checks are still running")
+    slot = None
     try:
+        slot = _claim_slot(user_key, wait=current.seconds_left - (time.monotonic() - started))
         timeout = min(timeout, current.seconds_left - (time.monotonic() - started))
         if timeout <= 0:
             raise RegexBudgetSpent("this request's time for regex work is used up")
         return regex_check.run(jobs, timeout=timeout)
     finally:
         current.seconds_left -= time.monotonic() - started  # the wait for the slot counts too
-        store.release(slot)
+        if slot is not None:
+            store.release(slot)
+        gate.release()
+
+
+_local_gates: dict[str, threading.BoundedSemaphore] = {}
+_local_gates_lock = threading.Lock()
+
+
+def _local_gate(user_key: str) -> threading.BoundedSemaphore:
+    """This process's gate for the user: REGEX_RUNS_PER_USER runs at a time, the rest asleep."""
+    with _local_gates_lock:
+        gate = _local_gates.get(user_key)
+        if gate is None:
+            gate = _local_gates[user_key] = threading.BoundedSemaphore(settings.REGEX_RUNS_PER_USER)
+        return gate
 
 
 def _claim_slot(user_key: str, wait: float) -> str:
