@@ -267,3 +267,35 @@ def date_view_heading(count: int, filters: dict[str, str]) -> str:
     """'3 promo codes in campaign 1000, code SPRING': the heading of a date view's results."""
     where = [f"{name} {filters[key]}" for key, name in (("campaign_id", "campaign"), ("code", "code")) if filters.get(key)]
     return f"{count} promo code{'' if count == 1 else 's'}" + (f" in {', '.join(where)}" if where else "")
+
+
+@dataclass(frozen=True)
+class ScanNote:
+    """How a bounded scan found what the page shows: how, what it cost, and where it stopped ('' if it did not)."""
+
+    how: str
+    cost: str
+    stopped: str
+
+
+def code_search_note(search, upstream_words: str) -> ScanNote:
+    """The list's Code box when impact.com matched whole codes only and the rest were scanned for."""
+    scan, text = search.scan, search.text
+    found = search.page.total
+    how = (
+        f"impact.com's Code filter answered with whole codes only, so promoadmin also asked it for {upstream_words}: "
+        f"{scan.total} code{'' if scan.total == 1 else 's'}, read in pages of up to 1000, and kept the {found} "
+        f"whose code contains “{text}” (ignoring letter case)."
+    )
+    calls = scan.calls + 1
+    cost = (
+        f"{calls} API calls to impact.com (1 for the Code filter, {scan.calls} for the rest), asked afresh, "
+        "so each reload or page costs the same again."
+    )
+    stopped = ""
+    if scan.truncated:
+        stopped = (
+            f"Only the first {scan.scanned} of {scan.total} codes were read (at most {scan.calls} pages), so codes "
+            f"containing “{text}” may be missing. Narrow the list by campaign, state or dates to see them all."
+        )
+    return ScanNote(how, cost, stopped)

@@ -49,20 +49,24 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
     if not request.htmx and form.is_valid() and request.get_full_path() != canonical_url and _has_empty_params(request):
         return redirect(canonical_url)
 
-    page = None
+    page = search = None
     if form.is_valid():
+        filters, number = form.to_filters(), form.cleaned_data.get("page") or 1
+        client, fresh = get_impact_client(), wants_fresh_data(request)
         try:
-            page = get_impact_client().list_promo_codes(
-                form.to_filters(),
-                page=form.cleaned_data.get("page") or 1,
-                page_size=page_size,
-                fresh=wants_fresh_data(request),
-            )
+            if filters.code:  # parts of codes too, whichever way impact.com matches
+                search = selectors.promo_code_search(
+                    client, filters, user=request.user, page=number, page_size=page_size, fresh=fresh
+                )
+                page = search.page
+            else:
+                page = client.list_promo_codes(filters, page=number, page_size=page_size, fresh=fresh)
         except ImpactNotFound as err:
             raise endpoint_missing(err) from err
     context = {
         "form": form,
         "page": page,
+        "code_search": presenters.code_search_note(search, selectors.describe_upstream(search.upstream)) if search and search.scan else None,
         "previous_page_url": _list_url(form, page_size, page.number - 1) if page and page.has_previous else "",
         "next_page_url": _list_url(form, page_size, page.number + 1) if page and page.has_next else "",
         "page_size": page_size,
