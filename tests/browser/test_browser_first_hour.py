@@ -27,3 +27,42 @@ def test_typing_part_of_a_code_finds_it(editor_page: Page, sandbox, screenshot, 
         expect(note).to_contain_text("kept the 1 whose code contains “welc”")
         expect(note).to_contain_text("2 API calls")
         screenshot(page, "list-partial-code-search")
+
+
+def _fits_the_screen(page: Page, width: int = PHONE["width"]) -> None:
+    """No sideways scrolling: the document is no wider than the screen."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def _on_screen(locator) -> None:
+    box = locator.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def test_a_phone_can_filter_open_and_expire_without_sideways_scrolling(editor_page: Page, screenshot):
+    page = editor_page
+    page.set_viewport_size(PHONE)
+    page.goto("/promo-codes/?state=ACTIVE")
+
+    _fits_the_screen(page)
+    for control in (page.locator("#id_state"), page.locator("#id_end_date"), page.get_by_role("button", name="Sign out")):
+        _on_screen(control)
+    row = page.locator("#promo-code-7000153")  # SHIPFREE
+    _on_screen(row.locator(".badge"))
+    _on_screen(row.get_by_role("button", name="Expire"))
+    page.locator("#results-heading").scroll_into_view_if_needed()
+    screenshot(page, "list-phone")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Expire").click()
+    expect(row.get_by_role("status")).to_have_text("Expired")
+    _fits_the_screen(page)
+
+    page.goto("/promo-codes/7000151/")
+    _fits_the_screen(page)
+    _on_screen(page.get_by_role("button", name="Expire code"))
+    screenshot(page, "detail-phone")
+
+    page.goto("/promo-codes/bulk-expire/?id=7000151")
+    _fits_the_screen(page)
+    _on_screen(page.get_by_role("button", name="Expire 1 code"))
