@@ -80,8 +80,14 @@ class PromoCodeFilterForm(forms.Form):
     campaign_id = IdField(required=False, label="Campaign")
     code = forms.CharField(required=False, max_length=MAX_CODE_LENGTH, label="Code")
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *((s, s.title()) for s in STATES)])
-    start_date = DayField(required=False, label="Active from")
-    end_date = DayField(required=False, label="Active until")
+    # impact.com's StartDate and EndDate select codes whose dates overlap the window, ended or not:
+    # the labels say that, rather than "Active from/until", which read as the code's own dates.
+    start_date = DayField(
+        required=False, label="Running on or after", help_text="Codes that had not ended before this day."
+    )
+    end_date = DayField(
+        required=False, label="Running on or before", help_text="Codes that had started by this day, ended ones too."
+    )
     page = forms.IntegerField(
         required=False,
         min_value=1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -66,3 +68,20 @@ def test_a_phone_can_filter_open_and_expire_without_sideways_scrolling(editor_pa
     page.goto("/promo-codes/bulk-expire/?id=7000151")
     _fits_the_screen(page)
     _on_screen(page.get_by_role("button", name="Expire 1 code"))
+
+
+def test_the_date_filters_say_what_they_select(editor_page: Page, sandbox):
+    page = editor_page
+    until = page.get_by_label("Running on or before")
+    expect(until).to_have_accessible_description("Codes that had started by this day, ended ones too.")
+    expect(page.get_by_label("Running on or after")).to_have_accessible_description("Codes that had not ended before this day.")
+
+    day = sandbox.today + timedelta(days=7)
+    until.fill(day.isoformat())
+    until.dispatch_event("change")
+    expect(page).to_have_url(f"/promo-codes/?end_date={day.isoformat()}")
+    # What the words promise (the 6th cell is Starts, after the select box): every code shown had started by that day (ended ones included).
+    starts = page.locator("#results tbody tr td:nth-of-type(6) time")
+    expect(starts.first).to_be_visible()
+    for text in starts.all_inner_texts():
+        assert datetime.strptime(text, "%b %d, %Y").date() <= day, text
