@@ -149,7 +149,7 @@ class PromoCodeForm(forms.Form):
     )
     type = forms.ChoiceField(
         label="Match",
-        choices=[("LI", "Exact: the code must match letter for letter"), ("RE", "Regex: a pattern matching many codes")],
+        choices=[("LI", "Exact: one code, letter case ignored"), ("RE", "Regex: a pattern matching many codes")],
         initial="LI",
         widget=forms.RadioSelect,
     )

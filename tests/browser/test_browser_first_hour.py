@@ -85,3 +85,37 @@ def test_the_date_filters_say_what_they_select(editor_page: Page, sandbox):
     expect(starts.first).to_be_visible()
     for text in starts.all_inner_texts():
         assert datetime.strptime(text, "%b %d, %Y").date() <= day, text
+
+
+def test_the_words_agree_with_each_other(editor_page: Page):
+    page = editor_page
+    page.goto("/promo-codes/7000151/")  # WELCOME10, deal 401: a general sale on the entire store
+    expect(page.get_by_role("heading", level=1)).to_have_accessible_name("WELCOME10")
+    deal = page.locator(".deal")
+    expect(deal).to_contain_text("General sale")
+    expect(deal).to_contain_text("Entire store")
+    expect(page.locator("main")).not_to_contain_text("GENERAL_SALE")
+
+    page.goto("/promo-codes/new/")
+    exact = page.get_by_label("Exact", exact=False).first
+    expect(exact).to_be_visible()
+    form = page.locator("#promo-code-form")
+    expect(form).to_contain_text("letter case ignored")
+    expect(form).not_to_contain_text("letter for letter")
+
+
+def test_the_breadcrumb_keeps_the_filters_and_the_date_views_offer_campaign_names(editor_page: Page):
+    page = editor_page
+    page.goto("/promo-codes/?campaign_id=1000&state=ACTIVE")
+    page.locator("#promo-code-7000151 a.code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_accessible_name("WELCOME10")
+
+    page.locator(".breadcrumb").get_by_role("link", name="Promo codes").click()
+    expect(page).to_have_url("/promo-codes/?campaign_id=1000&state=ACTIVE")
+    expect(page.locator("#id_campaign_id")).to_have_value("1000")
+
+    page.goto("/promo-codes/?view=no-end-date")
+    page.get_by_label("Campaign").select_option(label="Acme Anvils")
+    page.get_by_role("button", name="Narrow").click()
+    expect(page).to_have_url("/promo-codes/?view=no-end-date&campaign_id=1000&code=")
+    expect(page.locator(".breadcrumb a")).to_have_attribute("href", "/promo-codes/?campaign_id=1000")

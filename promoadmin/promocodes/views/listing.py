@@ -10,9 +10,9 @@ ImpactErrors a view cannot act on are turned into pages by ImpactErrorMiddleware
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -43,7 +43,7 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
     if "view" in request.GET:  # ?view=ending-soon etc.: computed from dates, see selectors.py
         return promo_code_date_view(request)
     form = PromoCodeFilterForm(request.GET)
-    page_size = _page_size(request)
+    page_size = _page_size(request.GET)
     canonical_url = _list_url(form, page_size)
     # A plain form submit leaves empty filters in the URL; bookmarks should not carry them.
     if not request.htmx and form.is_valid() and request.get_full_path() != canonical_url and _has_empty_params(request):
@@ -91,9 +91,9 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
 
 
 
-def _page_size(request: HttpRequest) -> int:
+def _page_size(query: QueryDict) -> int:
     try:
-        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
+        size = int(query.get("page_size", DEFAULT_PAGE_SIZE))
     except ValueError:
         return DEFAULT_PAGE_SIZE
     return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
@@ -155,19 +155,42 @@ def _campaign_filter(form: PromoCodeFilterForm, *, fresh: bool) -> dict:
     }
 
 
+def list_url_from_referer(request: HttpRequest) -> str:
+    """The list, or a date view, with the filters the person came from (a detail page's breadcrumb keeps
+    them as Back does). Only this site's list counts, rebuilt from the checked filters; else the plain list."""
+    list_path = reverse("promocodes:list")
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc != request.get_host() or referer.path != list_path:
+        return list_path
+    query = QueryDict(referer.query)
+    if query.get("view") in selectors.VIEWS:
+        form = PromoCodeFilterForm({name: query.get(name, "") for name in selectors.COMBINABLE})
+        return selectors.view_url(query["view"], form.active_filters() if form.is_valid() else {})
+    form = PromoCodeFilterForm(query)
+    if not form.is_valid():
+        return list_path
+    return _list_url(form, _page_size(query))
+
+
 def promo_code_date_view(request: HttpRequest) -> HttpResponse:
     """`/promo-codes/?view=<key>`: called by promo_code_list when the `view` parameter is present."""
     key = request.GET.get("view", "")
     view = selectors.VIEWS.get(key)
     form = PromoCodeFilterForm({name: request.GET.get(name, "") for name in selectors.COMBINABLE})
     ignored = [name for name in ("state", "start_date", "end_date", "page") if request.GET.get(name)]
+    filters = form.active_filters() if form.is_valid() else {}
     context = {
         "view": view,
         "view_key": key,
         "form": form,
+        # Campaign names for the full page's filter (cached lookups), as on the list; not for a bad view or filter.
+        "campaign_filter": _campaign_filter(form, fresh=wants_fresh_data(request))
+        if view and form.is_valid() and not wants_fragment(request)
+        else None,
+        "list_url": reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
         "ignored": ignored,
         "result": None,
-        "filters": form.active_filters() if form.is_valid() else {},
+        "filters": filters,
         "max_pages": selectors.MAX_PAGES,
         "page_size": SCAN_PAGE_SIZE,
         "max_shown": selectors.MAX_SHOWN,
@@ -188,7 +211,6 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
             upstream_words=selectors.describe_upstream(result.upstream),
             filters=filters,
             self_url=selectors.view_url(key, filters),
-            list_url=reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
             bulk_expire_all_url=reverse("promocodes:bulk_expire") + "?" + urlencode({"view": key, **filters, "all": "1"}),
             page_title=f"{view.title} · Promo codes · promoadmin",
         )
