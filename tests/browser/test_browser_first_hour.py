@@ -119,3 +119,9 @@ def test_the_breadcrumb_keeps_the_filters_and_the_date_views_offer_campaign_name
     page.get_by_role("button", name="Narrow").click()
     expect(page).to_have_url("/promo-codes/?view=no-end-date&campaign_id=1000&code=")
     expect(page.locator(".breadcrumb a")).to_have_attribute("href", "/promo-codes/?campaign_id=1000")
+
+
+def test_the_idle_loading_indicator_is_silent_and_the_sandbox_banner_is_in_a_landmark(editor_page: Page):
+    page = editor_page
+    expect(page.get_by_role("status", name="Loading")).to_have_count(0)
+    expect(page.get_by_role("banner").locator(".sandbox-banner")).to_contain_text("Sandbox")
