@@ -125,3 +125,24 @@ def test_the_idle_loading_indicator_is_silent_and_the_sandbox_banner_is_in_a_lan
     page = editor_page
     expect(page.get_by_role("status", name="Loading")).to_have_count(0)
     expect(page.get_by_role("banner").locator(".sandbox-banner")).to_contain_text("Sandbox")
+
+
+def test_counts_follow_an_in_place_expire_and_bulk_results_show_the_new_state(editor_page: Page):
+    page = editor_page
+    page.goto("/promo-codes/?campaign_id=1000&state=ACTIVE")
+    heading = page.locator("#results-heading")
+    total = int(heading.inner_text().split()[0])
+    expect(page.get_by_role("button", name=f"Expire all {total} matching…")).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#promo-code-7000153").get_by_role("button", name="Expire").click()
+
+    expect(heading).to_have_text(f"{total - 1} promo codes match these filters")
+    expect(page.get_by_role("button", name=f"Expire all {total - 1} matching…")).to_be_visible()
+    expect(page).to_have_url("/promo-codes/?campaign_id=1000&state=ACTIVE")
+
+    page.goto("/promo-codes/bulk-expire/?id=7000151")
+    expect(page.locator("#bulk-state-7000151")).to_contain_text("Active")
+    page.get_by_role("button", name="Expire 1 code").click()
+    expect(page.locator("#bulk-row-7000151 .outcome")).to_contain_text("Expired")
+    expect(page.locator("#bulk-state-7000151")).to_have_text("Inactive expired just now")

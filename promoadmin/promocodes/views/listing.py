@@ -82,7 +82,7 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         template = "promocodes/list.html"
         context["campaign_filter"] = _campaign_filter(form, fresh=wants_fresh_data(request))
     response = TemplateResponse(request, template, context, status=200 if form.is_valid() else 400)
-    if request.htmx:
+    if request.htmx and request.htmx.target != "results-bar":  # the counts' refresh after an expire is no new view
         push_url(response, canonical_url)
     return response
 
