@@ -146,3 +146,36 @@ def test_counts_follow_an_in_place_expire_and_bulk_results_show_the_new_state(ed
     page.get_by_role("button", name="Expire 1 code").click()
     expect(page.locator("#bulk-row-7000151 .outcome")).to_contain_text("Expired")
     expect(page.locator("#bulk-state-7000151")).to_have_text("Inactive expired just now")
+
+
+def test_the_csv_review_runs_every_check_at_once_shows_names_and_fits_1280px(editor_page: Page, screenshot):
+    page = editor_page
+    page.goto("/promo-codes/bulk-create/")
+    header = "campaign_id,assigned_partner_id,code,type,credit_policy,start_date,end_date,deal_id"
+    rows = ["1000,2552842,HAS SPACE,LI,ALWAYS,,,", "1000,2552842,welcome10,LI,ALWAYS,,,401", "1000,2552842,LONGBUTFINE2026,LI,ALWAYS,,,"]
+    page.get_by_label("CSV file").set_input_files(
+        {"name": "codes.csv", "mimeType": "text/csv", "buffer": "\n".join([header, *rows, ""]).encode()}
+    )
+    page.get_by_role("button", name="Check the file").click()
+
+    duplicate = page.locator("#bulk-row-1")
+    expect(duplicate).to_contain_text("WELCOME10 (id 7000151) is already active in campaign 1000")
+    expect(duplicate).not_to_contain_text("This row is fine")
+    expect(duplicate).to_contain_text("Acme Anvils")
+    expect(duplicate).to_contain_text("Wile E. Coyote Facebook")
+    expect(duplicate).to_contain_text("10% off orders over $50")
+
+    # A valid file shows the request line instead of problems: that is what pushed Result off screen.
+    page.goto("/promo-codes/bulk-create/")
+    page.get_by_label("CSV file").set_input_files(
+        {"name": "codes.csv", "mimeType": "text/csv", "buffer": f"{header}\n1000,2552842,FITS1280PX,LI,ALWAYS,2027-01-01,2027-02-01,401\n".encode()}
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("button", name="Create 1 code")).to_be_visible()
+    screenshot(page, "bulk-create-review-names")
+    result = page.get_by_role("columnheader", name="Result")
+    box = result.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1280, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
