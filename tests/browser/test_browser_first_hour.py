@@ -179,3 +179,23 @@ def test_the_csv_review_runs_every_check_at_once_shows_names_and_fits_1280px(edi
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     wrap = page.locator(".table-wrap")
     assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
+def test_a_date_fields_calendar_button_shows_keyboard_focus(editor_page: Page):
+    page = editor_page
+    field = page.locator("#id_start_date")
+    box = field.bounding_box()
+    around = {"x": box["x"] - 8, "y": box["y"] - 8, "width": box["width"] + 16, "height": box["height"] + 16}  # a ring is drawn outside
+
+    def picture() -> bytes:
+        return page.screenshot(clip=around, animations="disabled", caret="initial")
+
+    unfocused = picture()
+    page.locator("#id_state").focus()
+    for _ in range(4):  # month, day, year, then Chromium's calendar button inside the field
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_start_date"
+    on_calendar = picture()
+    page.keyboard.press("Tab")  # on to the next field: nothing of the ring stays
+    assert page.evaluate("document.activeElement.id") == "id_end_date"
+    assert on_calendar != unfocused, "the calendar button has no visible focus"
