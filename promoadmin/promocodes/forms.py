@@ -82,8 +82,14 @@ class PromoCodeFilterForm(forms.Form):
     campaign_id = IdField(required=False, label="Campaign")
     code = forms.CharField(required=False, max_length=MAX_CODE_LENGTH, label="Code")
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *((s, s.title()) for s in STATES)])
-    start_date = DayField(required=False, label="Active from")
-    end_date = DayField(required=False, label="Active until")
+    # impact.com's StartDate and EndDate select codes whose dates overlap the window, ended or not:
+    # the labels say that, rather than "Active from/until", which read as the code's own dates.
+    start_date = DayField(
+        required=False, label="Running on or after", help_text="Codes that had not ended before this day."
+    )
+    end_date = DayField(
+        required=False, label="Running on or before", help_text="Codes that had started by this day, ended ones too."
+    )
     # impact.com cannot filter by these: promoadmin reads pages and filters them (selectors.scan_list).
     # `schedule=all` is accepted and means what no `schedule` means: every code.
     schedule = forms.ChoiceField(
@@ -173,7 +179,7 @@ class PromoCodeForm(forms.Form):
     )
     type = forms.ChoiceField(
         label="Match",
-        choices=[("LI", "Exact: the code must match letter for letter"), ("RE", "Regex: a pattern matching many codes")],
+        choices=[("LI", "Exact: one code, letter case ignored"), ("RE", "Regex: a pattern matching many codes")],
         initial="LI",
         widget=forms.RadioSelect,
     )

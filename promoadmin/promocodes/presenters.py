@@ -309,10 +309,13 @@ def scan_price(max_pages: int, share_left: int | None) -> str:
     )
 
 
-def local_filter_rule(local, names: dict[str, str]) -> str:
+def local_filter_rule(local, names: dict[str, str], code: str = "") -> str:
     """The filters promoadmin applies, in words: 'the partner is Honey (2553254) and the match is Exact'.
-    `names` holds the partner's and the deal's name when the pickers know them."""
+    `names` holds the partner's and the deal's name when the pickers know them; `code` is the Code
+    box's text, which a scan matches as a part of the code."""
     parts = []
+    if code:
+        parts.append(f"the code contains “{code}” (ignoring letter case)")
     if local.partner_id is not None:
         parts.append(_named("partner", names.get("partner"), local.partner_id))
     if local.deal_id is not None:
@@ -336,3 +339,35 @@ def upload_read_as(file_format: str, columns: str) -> str:
         return (f"Read as {file_format} in impact.com's bulk upload template: Promo Code, Program Id, Media Id (the partner), "
                 "Credit Rule, Match Mode, Deal, Active Start and End Date, with Timezone placing dates given without an offset.")
     return f"Read as {file_format} with promoadmin's columns (the create form's fields)."
+
+
+@dataclass(frozen=True)
+class ScanNote:
+    """How a bounded scan found what the page shows: how, what it cost, and where it stopped ('' if it did not)."""
+
+    how: str
+    cost: str
+    stopped: str
+
+
+def code_search_note(search, upstream_words: str) -> ScanNote:
+    """The list's Code box when impact.com matched whole codes only and the rest were scanned for."""
+    scan, text = search.scan, search.text
+    found = search.page.total
+    how = (
+        f"impact.com's Code filter answered with whole codes only, so promoadmin also asked it for {upstream_words}: "
+        f"{scan.total} code{'' if scan.total == 1 else 's'}, read in pages of up to 1000, and kept the {found} "
+        f"whose code contains “{text}” (ignoring letter case)."
+    )
+    calls = scan.calls + 1
+    cost = (
+        f"{calls} API calls to impact.com (1 for the Code filter, {scan.calls} for the rest), asked afresh, "
+        "so each reload or page costs the same again."
+    )
+    stopped = ""
+    if scan.truncated:
+        stopped = (
+            f"Only the first {scan.scanned} of {scan.total} codes were read (at most {scan.calls} pages), so codes "
+            f"containing “{text}” may be missing. Narrow the list by campaign, state or dates to see them all."
+        )
+    return ScanNote(how, cost, stopped)

@@ -2,6 +2,10 @@
 
 Single reads (a page of the list, one code) are the client's; the picker lists are lookups.py's.
 
+The list's Code box finds every code containing the text (`promo_code_search`): impact.com is asked
+first; when its answer holds only whole-code matches, it may match whole codes only, so the rest are
+found by the same bounded scan as the date views, which says what it cost and where it stopped.
+
 The date views of the list answer staff questions about dates: `/promo-codes/?view=<key>`.
 
 impact.com's list filter knows a state and a date window (codes whose dates overlap it), not "ends
@@ -28,7 +32,7 @@ from django.utils import timezone
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, Page, PromoCode, PromoCodeFilters
 
-from .budget import Scan, scan_promo_codes
+from .budget import Scan, ask_share, scan_promo_codes
 from .checks.list_filters import LocalFilters
 from .checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
 from .formatting import full_datetime
@@ -87,7 +91,8 @@ VIEWS = {
 
 
 def _with(base: PromoCodeFilters, *, start: datetime | None = None, end: datetime | None = None) -> PromoCodeFilters:
-    return PromoCodeFilters(campaign_id=base.campaign_id, code=base.code, state="ACTIVE", start=start, end=end)
+    # No `Code`: impact.com may match whole codes only, and the Code box finds parts (kept in `compute`).
+    return PromoCodeFilters(campaign_id=base.campaign_id, state="ACTIVE", start=start, end=end)
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def compute(
     scan = scan_promo_codes(
         client,
         upstream,
-        keep=lambda promo: view.keep(promo, now) and local.keep(promo, now),
+        keep=lambda promo: view.keep(promo, now) and local.keep(promo, now) and contains_code(promo, base.code),
         max_pages=max_pages or scan_max_pages(),
         enough=enough,
     )
@@ -146,18 +151,62 @@ def scan_list(client, base: PromoCodeFilters, local: LocalFilters, *, fresh: boo
 
     Reads up to scan_max_pages() pages of 1000 through the cache, like any list page (`fresh` asks
     impact.com again). A pending or active schedule narrows upstream to State=ACTIVE; the dates are
-    compared here, so the pages' cache keys do not change with the clock.
+    compared here, so the pages' cache keys do not change with the clock. A `Code` is not sent:
+    impact.com may match whole codes only, and the Code box finds parts (`contains_code`).
     """
     now = timezone.now()
-    upstream = base if base.state or not local.upstream_state else dataclasses.replace(base, state=local.upstream_state)
+    upstream = dataclasses.replace(base, code="")
+    if not base.state and local.upstream_state:
+        upstream = dataclasses.replace(upstream, state=local.upstream_state)
     max_pages = scan_max_pages()
-    scan = scan_promo_codes(client, upstream, keep=lambda promo: local.keep(promo, now), max_pages=max_pages, cached=not fresh)
+
+    def keep(promo: PromoCode) -> bool:
+        return local.keep(promo, now) and contains_code(promo, base.code)
+
+    scan = scan_promo_codes(client, upstream, keep=keep, max_pages=max_pages, cached=not fresh)
     return ListScan(upstream, local, scan, max_pages)
+
+
+@dataclass(frozen=True)
+class CodeSearch:
+    """One page of the codes containing `text`, and how they were found."""
+
+    text: str
+    page: Page[PromoCode]
+    upstream: PromoCodeFilters  # what impact.com was asked for in the scan
+    scan: Scan | None = None  # None: impact.com's own answer held parts, so it is the answer
+
+
+def contains_code(promo: PromoCode, text: str) -> bool:
+    """The Code box's rule: the code contains the text, ignoring letter case."""
+    return text.casefold() in promo.code.casefold()
+
+
+def promo_code_search(
+    client, filters: PromoCodeFilters, *, user, page: int, page_size: int, fresh: bool = False
+) -> CodeSearch:
+    """The codes matching `filters` whose code contains `filters.code`. Raises ImpactError, SlowedDown.
+
+    One list call with `Code` first. If impact.com answers with a code that only contains the text,
+    it matches parts: its answer (and its paging) is used as it is. Otherwise it may match whole
+    codes only, so the same filters without `Code` are scanned (at most scan_max_pages() pages of 1000,
+    asked of the person's share first) for codes containing the text, and paged here.
+    """
+    asked = client.list_promo_codes(filters, page=page, page_size=page_size, fresh=fresh)
+    if any(promo.code.casefold() != filters.code.casefold() for promo in asked.items):
+        return CodeSearch(filters.code, asked, filters)
+    upstream = dataclasses.replace(filters, code="")
+    ask_share(user, scan_max_pages())
+    scan = scan_promo_codes(client, upstream, keep=lambda promo: contains_code(promo, filters.code), max_pages=scan_max_pages())
+    found = scan.matches
+    num_pages = max(1, -(-len(found) // page_size))
+    items = tuple(found[(page - 1) * page_size : page * page_size])
+    return CodeSearch(filters.code, Page(items, page, num_pages, page_size, len(found)), upstream, scan)
 
 
 def describe_upstream(filters: PromoCodeFilters) -> str:
     """The upstream filter in words: 'ACTIVE codes in campaign 1000 whose dates overlap now to Jun 9'."""
-    words = f"{filters.state} codes" if filters.state else "codes"
+    words = f"{filters.state} codes" if filters.state else "all codes"
     if filters.campaign_id:
         words += f" in campaign {filters.campaign_id}"
     if filters.code:

@@ -225,3 +225,36 @@ def _same_document(page: Page):
 def same_document():
     """`with same_document(page): ...` fails if the steps inside load a new document."""
     return _same_document
+
+
+# axe-core (npm's axe-core, unchanged, with its license in tests/browser/vendor/): run in the page
+# through Playwright's evaluate (the DevTools protocol), so the page's Content-Security-Policy stays on.
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+
+def _axe_findings(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA findings on the page as it is now, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", AXE_TAGS
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in result["violations"]
+        if violation["impact"] in AXE_FAILING_IMPACTS
+    ]
+
+
+@pytest.fixture
+def axe():
+    """axe(page, "what is on screen"): fail on any serious or critical WCAG 2.1 A/AA finding."""
+
+    def check(page: Page, where: str) -> None:
+        findings = _axe_findings(page)
+        assert not findings, f"axe-core on {where}:\n" + "\n".join(findings)
+
+    return check

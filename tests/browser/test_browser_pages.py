@@ -77,15 +77,15 @@ def test_keyboard_loading_indicator_and_busy_buttons(editor_page: Page, sandbox,
     # Enter submits; while impact.com is slow the indicator shows and the button is disabled.
     loading = page.locator("#loading")
     expect(loading).to_have_count(1)
-    expect(loading).to_have_css("opacity", "0")
+    expect(loading).to_have_css("visibility", "hidden")
     sandbox.latency_ms = 1500  # every upstream answer is slow (the fixture resets it)
     with same_document(page):
         page.keyboard.press("Enter")
-        expect(loading).to_have_css("opacity", "1")
+        expect(loading).to_have_css("visibility", "visible")
         expect(page.get_by_role("button", name="Filter")).to_be_disabled()
         expect(page.locator(ROWS)).to_have_count(1)
         sandbox.latency_ms = 0
-        expect(loading).to_have_css("opacity", "0")
+        expect(loading).to_have_css("visibility", "hidden")
         expect(page.get_by_role("button", name="Filter")).to_be_enabled()
         expect(page.locator("#id_code")).to_be_focused()
 

@@ -81,7 +81,7 @@ def test_a_good_file_is_reviewed_without_sending_anything(editor_client, sandbox
     assert sandbox.auth_token not in response.content.decode()
     assert upstream_requests(sandbox, "POST") == []
     # The check for codes already active: one read per campaign in the file, not one per row.
-    reads = upstream_requests(sandbox, "GET")
+    reads = upstream_requests(sandbox, "GET", "/PromoCodes")
     assert sorted(r.query["CampaignId"][0] for r in reads) == ["1000", "1002"]
     assert all(r.query["State"] == ["ACTIVE"] for r in reads)
     assert "Checking for codes already active: 2 API calls" in page
@@ -101,15 +101,29 @@ def test_a_code_already_active_in_its_campaign_stops_its_row_before_anything_is_
     assert "1 row has a problem" in page
     assert 'name="batch"' not in response.content.decode()
     assert upstream_requests(sandbox, "POST") == []
-    assert len(upstream_requests(sandbox, "GET")) == 1
+    assert len(upstream_requests(sandbox, "GET", "/PromoCodes")) == 1
 
 
-def test_a_file_with_local_errors_spends_nothing_on_the_active_code_check(editor_client, sandbox):
-    response = upload(editor_client, HEADER, "1000,2552842,HAS SPACE,LI,ALWAYS,,,,", *GOOD)
+def test_a_file_with_local_errors_gets_every_check_on_the_first_review(editor_client, sandbox):
+    # A duplicate of an active code used to read "This row is fine" until the file's other errors were fixed.
+    response = upload(editor_client, HEADER, "1000,2552842,HAS SPACE,LI,ALWAYS,,,,", "1000,2552842,welcome10,LI,ALWAYS,,,,")
 
     assert response.status_code == 422
-    assert "no API call spent" in text(response)
-    assert upstream_requests(sandbox) == []
+    page = text(response)
+    assert "Exact codes cannot contain spaces." in page
+    assert "WELCOME10 (id 7000151) is already active in campaign 1000" in page
+    assert "2 rows have problems" in page
+    assert "This row is fine" not in page
+    assert upstream_requests(sandbox, "POST") == []
+
+
+def test_the_review_shows_names_beside_ids(editor_client, sandbox):
+    response = upload(editor_client, HEADER, "1000,2552842,NAMED1,LI,ALWAYS,,,401,")
+
+    row = text(response).split("NAMED1", 1)[1]
+    assert "1000 Acme Anvils" in row
+    assert "2552842 Wile E. Coyote Facebook" in row
+    assert "10% off orders over $50" in row
 
 
 def test_each_row_gets_the_create_forms_checks(editor_client, sandbox):
@@ -134,7 +148,7 @@ def test_each_row_gets_the_create_forms_checks(editor_client, sandbox):
     assert "Select a valid choice." in page
     assert 'name="batch"' not in response.content.decode()
     assert row_tokens(response) == []
-    assert upstream_requests(sandbox) == []
+    assert upstream_requests(sandbox, "POST") == []
 
 
 def test_empty_type_and_credit_policy_take_the_forms_defaults(editor_client):
@@ -382,7 +396,7 @@ def test_an_exact_code_an_active_regex_accepts_is_a_warning_on_its_row(editor_cl
     page = text(response)
     assert "1 row overlaps other codes of its campaign, marked below." in page
     assert "Create them anyway: I have checked the 1 row marked with a warning" in page
-    assert len(upstream_requests(sandbox, "GET")) == 1  # the duplicate check's read, nothing more
+    assert len(upstream_requests(sandbox, "GET", "/PromoCodes")) == 1  # the duplicate check's read, nothing more
     assert upstream_requests(sandbox, "POST") == []
 
 
@@ -441,9 +455,9 @@ def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sa
     assert response.status_code == 200
     assert time.monotonic() - started < 10  # about half a second here; generous for slow CI machines
     assert len(runs) == 1  # every pattern of the file and of its campaigns, in one time-limited process
-    reads = upstream_requests(sandbox, "GET")
+    reads = upstream_requests(sandbox, "GET", "/PromoCodes")
     assert sorted(r.query["CampaignId"][0] for r in reads) == ["1000", "1001", "1002", "1003"]
-    assert len(sandbox.requests) == 4
+    assert len(reads) == 4  # besides the picker lists the names come from
     assert warnings_of(response) == [  # lines are 2 + the row's index
         "Overlaps the regex code ^CODE1\\dX$ on line 501 of this file: both accept CODE13X.",
         "Overlaps the regex code ^CODE1\\dX$ on line 501 of this file: both accept CODE17X.",

@@ -23,7 +23,9 @@ def row_ids(response) -> set[int]:
 
 
 def only_scan_request(sandbox):
-    sent = upstream_requests(sandbox)
+    # Besides the scan, a full page may ask for the campaign names of its filter (once per cache period).
+    assert {r.path.rsplit("/", 1)[-1] for r in upstream_requests(sandbox)} <= {"PromoCodes", "Campaigns"}
+    sent = upstream_requests(sandbox, "GET", "/PromoCodes")
     assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in sent] == [("GET", "PromoCodes")], "one list call"
     assert sent[0].query["State"] == ["ACTIVE"]
     assert sent[0].query["PageSize"] == ["1000"]
@@ -78,8 +80,7 @@ def test_ending_soon_keeps_codes_ending_within_seven_days(editor_client, sandbox
     ids = row_ids(response)
     assert soon in ids
     assert not ids & {later, WELCOME10, LASTCALL, SPRINGREADS}
-    request = sandbox.requests[before:][0]
-    assert len(sandbox.requests) == before + 1
+    [request] = [r for r in sandbox.requests[before:] if r.path.endswith("/PromoCodes")]
     window = moment(request.query["EndDate"][0]) - moment(request.query["StartDate"][0])
     assert window == timedelta(days=7)
 
@@ -110,8 +111,8 @@ def test_it_reads_at_most_max_pages_and_says_when_it_stopped(editor_client, sand
 
     response = editor_client.get(LIST_URL, {"view": "no-end-date"})
 
-    assert len(upstream_requests(sandbox)) == 2
-    assert [r.query["Page"] for r in upstream_requests(sandbox)] == [["1"], ["2"]]
+    scans = upstream_requests(sandbox, "GET", "/PromoCodes")
+    assert [r.query["Page"] for r in scans] == [["1"], ["2"]]
     page = text(response)
     assert re.search(r"Only the first 40 of \d+ codes were read \(at most 2 pages\)", page)
     assert "Cost: 2 API calls" in page

@@ -32,7 +32,7 @@ def test_it_shows_the_codes_on_a_full_page(editor_client, sandbox):
 
 
 def test_a_fragment_costs_exactly_one_upstream_request(editor_client, sandbox):
-    editor_client.get(LIST_URL, {"code": "WELCOME10", "state": "ACTIVE"}, **HTMX)
+    editor_client.get(LIST_URL, {"campaign_id": "1000", "state": "ACTIVE"}, **HTMX)
 
     request = the_codes_request(sandbox)
     assert len(sandbox.requests) == 1
@@ -41,7 +41,7 @@ def test_a_fragment_costs_exactly_one_upstream_request(editor_client, sandbox):
 
 
 def test_a_full_page_asks_for_the_codes_once_and_otherwise_only_for_the_campaign_names(editor_client, sandbox):
-    editor_client.get(LIST_URL, {"code": "WELCOME10"})
+    editor_client.get(LIST_URL, {"campaign_id": "1000"})
 
     the_codes_request(sandbox)
     assert [r.path.rsplit("/", 1)[-1] for r in sandbox.requests if not r.path.endswith("/PromoCodes")] in (
@@ -51,10 +51,10 @@ def test_a_full_page_asks_for_the_codes_once_and_otherwise_only_for_the_campaign
 
 
 def test_once_the_campaign_names_are_kept_a_full_page_costs_one_upstream_request(editor_client, sandbox):
-    editor_client.get(LIST_URL, {"code": "WELCOME10"})
+    editor_client.get(LIST_URL, {"campaign_id": "1000"})
     before = len(sandbox.requests)
 
-    editor_client.get(LIST_URL, {"code": "SHIPFREE"})
+    editor_client.get(LIST_URL, {"state": "ACTIVE"})
 
     assert [r.path.rsplit("/", 1)[-1] for r in sandbox.requests[before:]] == ["PromoCodes"]
 
@@ -72,7 +72,8 @@ def test_it_forwards_each_filter_under_its_upstream_name(editor_client, sandbox)
     )
 
     assert response.status_code == 200
-    assert the_codes_request(sandbox).query == {
+    # The first request is impact.com's own answer; a scan for parts of the code may follow (test_code_search.py).
+    assert codes_requests(sandbox)[0].query == {
         "CampaignId": ["1000"],
         "Code": ["welcome10"],
         "State": ["ACTIVE"],

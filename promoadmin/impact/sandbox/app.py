@@ -162,6 +162,12 @@ def _parse_datetime(raw: str | None, name: str, errors: _FieldErrors) -> datetim
     return moment.replace(tzinfo=ZULU) if raw.endswith("Z") else moment
 
 
+def _code_matches(stored: str, wanted: str, *, parts: bool) -> bool:
+    if parts:
+        return wanted.casefold() in stored.casefold()
+    return stored.casefold() == wanted.casefold()
+
+
 def _as_datetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -205,6 +211,9 @@ class SandboxApp:
             self._window_used = 0
             # Resources this token may not use, e.g. {"Deals"}: a token scoped to the others (403).
             self.denied_resources: set[str] = set()
+            # The API description is silent on whether `Code` matches whole codes or parts. The sandbox
+            # matches whole codes (ignoring case); a test sets this to play an impact.com that matches parts.
+            self.code_filter_matches_parts = False
 
     def add_promo_codes(self, count: int, like: int, **fields) -> list[int]:
         """Make the account bigger (tests of bounded scans): `count` copies of code `like` with new ids
@@ -426,7 +435,7 @@ class SandboxApp:
         def wanted(promo_code: dict) -> bool:
             if campaign_id is not None and promo_code["CampaignId"] != campaign_id:
                 return False
-            if code is not None and promo_code["Code"].casefold() != code.casefold():
+            if code is not None and not _code_matches(promo_code["Code"], code, parts=self.code_filter_matches_parts):
                 return False
             if state is not None and promo_code["State"] != state:
                 return False

@@ -52,7 +52,7 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCode
 from promoadmin.web.request_limits import accepts_upload
 
-from .. import presenters, selectors, services
+from .. import lookups, presenters, selectors, services
 from ..budget import SlowedDown, ask_share, check_budget
 from ..checks import overlaps
 from ..checks.csv_rows import COLUMNS, IMPACT_TEMPLATE, REQUIRED_COLUMNS, BadFile, Row, read_rows, with_moments
@@ -226,13 +226,31 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
 
 
 
+def _names(row: Row, checked_campaigns: set[int]) -> dict[str, str]:
+    """The campaign, partner and deal names of a row's ids, from the picker lists (cached for
+    IMPACT_LOOKUP_CACHE_SECONDS; a failed list leaves its names out). Only for the campaigns the review
+    checked (at most MAX_CAMPAIGNS), so a file of bad rows cannot make it read hundreds of lists."""
+    names = {}
+    campaign_id = lookups.parse_id(row.values.get("campaign_id"))
+    if campaign_id in checked_campaigns:
+        campaign = lookups.campaigns().get(campaign_id)
+        if campaign:
+            names["campaign"] = campaign.name
+        partner = lookups.partners(campaign_id).get(lookups.parse_id(row.values.get("assigned_partner_id")))
+        deal = lookups.deals(campaign_id).get(lookups.parse_id(row.values.get("deal_id")))
+        if partner:
+            names["partner"] = partner.name
+        if deal:
+            names["deal"] = deal.name
+    return names
+
+
 def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str) -> HttpResponse:
     client = get_impact_client()
-    # Asking impact.com is only worth its budget once the file is right locally.
-    locally_valid = all(row.ok for row in rows)
-    context["check_calls"], context["check_complete"], active = _check_existing(rows) if locally_valid else (0, True, {})
-    if locally_valid:
-        _check_overlaps(rows, active)
+    # Every check runs on the first review, also while other rows have problems: a duplicate of an
+    # active code must not read "This row is fine" until the rest of the file is fixed.
+    context["check_calls"], context["check_complete"], active = _check_existing(rows)
+    _check_overlaps(rows, active)
     valid = all(row.ok for row in rows)
     warned = sum(1 for row in rows if row.ok and row.warnings)
     confirm = {"c": 1} if valid and warned else {}  # in the signed tokens: creating needs confirm_overlap
@@ -240,11 +258,13 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
     nonce = secrets.token_urlsafe(12)
     user = request.user.get_username()
     items = []
+    checked_campaigns = set(active)
     for index, row in enumerate(rows):
         item = {"index": index, "row": row, "form": row.new_code.to_form() if row.new_code else {},
                 # an impact.com template row's exact moment (its Timezone), else the day as given
                 "starts": row.values.get("start_moment") or row.values.get("start_date", ""),
-                "ends": row.values.get("end_moment") or row.values.get("end_date", "")}
+                "ends": row.values.get("end_moment") or row.values.get("end_date", ""),
+                "names": _names(row, checked_campaigns)}
         if valid:
             item["token"] = signing.dumps(
                 {"u": user, "n": nonce, "i": index, "l": row.line, "v": row.values, **confirm}, salt=SALT, compress=True

@@ -15,6 +15,7 @@ from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 
 from .. import lookups
 from ..forms import MAX_ID
+from .listing import list_url_from_referer
 
 
 @require_GET
@@ -22,7 +23,7 @@ from ..forms import MAX_ID
 def promo_code_detail(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     promo = lookups.with_names(_get_promo_code_or_404(promo_code_id, fresh=wants_fresh_data(request)))
     template = "promocodes/detail.html#summary" if wants_fragment(request) else "promocodes/detail.html"
-    return TemplateResponse(request, template, {"promo": promo})
+    return TemplateResponse(request, template, {"promo": promo, "list_url": list_url_from_referer(request)})
 
 
 def _get_promo_code_or_404(promo_code_id: int, *, fresh: bool = False):

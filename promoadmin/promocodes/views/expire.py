@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from promoadmin.impact.errors import (
     ImpactError,
@@ -51,7 +51,8 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     if wants_fragment(request):
         fragment = "summary" if request.htmx.target == "promo-code-summary" else "row"
         template = "promocodes/detail.html#summary" if fragment == "summary" else "promocodes/list.html#row"
-        return TemplateResponse(request, template, {"promo": promo, "just_expired": True, "receipt_url": receipt})
+        response = TemplateResponse(request, template, {"promo": promo, "just_expired": True, "receipt_url": receipt})
+        return trigger_client_event(response, "promo-code-expired")  # the list's counts are asked again
     messages.success(request, presenters.write_done("Expired", promo.code, receipt))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

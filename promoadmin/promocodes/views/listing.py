@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -44,26 +44,32 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
     if "view" in request.GET:  # ?view=ending-soon etc.: computed from dates, see selectors.py
         return promo_code_date_view(request)
     form = PromoCodeFilterForm(request.GET)
-    page_size = _page_size(request)
+    page_size = _page_size(request.GET)
     canonical_url = _list_url(form, page_size)
     # A plain form submit leaves empty filters in the URL; bookmarks should not carry them.
     if not request.htmx and form.is_valid() and request.get_full_path() != canonical_url and _has_empty_params(request):
         return redirect(canonical_url)
 
     reads_left = share_left(request.user)  # before this request spends any
-    page = None
+    page = search = None
     listed = None  # a scan, when filters impact.com lacks are set
     fresh = wants_fresh_data(request)
     if form.is_valid():
-        local = form.to_local_filters()
+        filters, local = form.to_filters(), form.to_local_filters()
         number = form.cleaned_data.get("page") or 1
+        client = get_impact_client()
         try:
-            if local.is_set:
+            if local.is_set:  # a scan, which finds parts of codes too
                 ask_share(request.user, selectors.scan_max_pages())  # priced before it runs; a 429 page when short
-                listed = selectors.scan_list(get_impact_client(), form.to_filters(), local, fresh=fresh)
+                listed = selectors.scan_list(client, filters, local, fresh=fresh)
                 page = listed.page(number, page_size)
+            elif filters.code:  # parts of codes too, whichever way impact.com matches
+                search = selectors.promo_code_search(
+                    client, filters, user=request.user, page=number, page_size=page_size, fresh=fresh
+                )
+                page = search.page
             else:
-                page = get_impact_client().list_promo_codes(form.to_filters(), page=number, page_size=page_size, fresh=fresh)
+                page = client.list_promo_codes(filters, page=number, page_size=page_size, fresh=fresh)
         except ImpactNotFound as err:
             raise endpoint_missing(err) from err
     # Only the full page has the filter form, so only it needs the campaign names.
@@ -77,6 +83,7 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "code_search": presenters.code_search_note(search, selectors.describe_upstream(search.upstream)) if search and search.scan else None,
         "previous_page_url": _list_url(form, page_size, page.number - 1) if page and page.has_previous else "",
         "next_page_url": _list_url(form, page_size, page.number + 1) if page and page.has_next else "",
         "page_size": page_size,
@@ -96,7 +103,9 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
     if listed is not None:
         context["scan_words"] = {
             "upstream": selectors.describe_upstream(listed.upstream),
-            "rule": presenters.local_filter_rule(listed.local, _picked_names(name_filters) if name_filters else {}),
+            "rule": presenters.local_filter_rule(
+                listed.local, _picked_names(name_filters) if name_filters else {}, code=form.cleaned_data.get("code") or ""
+            ),
         }
     if wants_fragment(request):
         template = "promocodes/list.html#results"
@@ -104,7 +113,7 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         template = "promocodes/list.html"
         context["campaign_filter"] = campaign_filter
     response = TemplateResponse(request, template, context, status=200 if form.is_valid() else 400)
-    if request.htmx:
+    if request.htmx and request.htmx.target != "results-bar":  # the counts' refresh after an expire is no new view
         push_url(response, canonical_url)
     return response
 
@@ -113,9 +122,9 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
 
 
 
-def _page_size(request: HttpRequest) -> int:
+def _page_size(query: QueryDict) -> int:
     try:
-        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
+        size = int(query.get("page_size", DEFAULT_PAGE_SIZE))
     except ValueError:
         return DEFAULT_PAGE_SIZE
     return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
@@ -217,19 +226,42 @@ def _campaign_changed(request: HttpRequest) -> bool:
     return request.GET.get("campaign_id", "") != current
 
 
+def list_url_from_referer(request: HttpRequest) -> str:
+    """The list, or a date view, with the filters the person came from (a detail page's breadcrumb keeps
+    them as Back does). Only this site's list counts, rebuilt from the checked filters; else the plain list."""
+    list_path = reverse("promocodes:list")
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc != request.get_host() or referer.path != list_path:
+        return list_path
+    query = QueryDict(referer.query)
+    if query.get("view") in selectors.VIEWS:
+        form = PromoCodeFilterForm({name: query.get(name, "") for name in selectors.COMBINABLE})
+        return selectors.view_url(query["view"], form.active_filters() if form.is_valid() else {})
+    form = PromoCodeFilterForm(query)
+    if not form.is_valid():
+        return list_path
+    return _list_url(form, _page_size(query))
+
+
 def promo_code_date_view(request: HttpRequest) -> HttpResponse:
     """`/promo-codes/?view=<key>`: called by promo_code_list when the `view` parameter is present."""
     key = request.GET.get("view", "")
     view = selectors.VIEWS.get(key)
     form = PromoCodeFilterForm({name: request.GET.get(name, "") for name in selectors.COMBINABLE})
     ignored = [name for name in ("state", "schedule", "start_date", "end_date", "page") if request.GET.get(name)]
+    filters = form.active_filters() if form.is_valid() else {}
     context = {
         "view": view,
         "view_key": key,
         "form": form,
+        # Campaign names for the full page's filter (cached lookups), as on the list; not for a bad view or filter.
+        "campaign_filter": _campaign_filter(form, fresh=wants_fresh_data(request))
+        if view and form.is_valid() and not wants_fragment(request)
+        else None,
+        "list_url": reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
         "ignored": ignored,
         "result": None,
-        "filters": form.active_filters() if form.is_valid() else {},
+        "filters": filters,
         "max_pages": selectors.scan_max_pages(),
         "page_size": SCAN_PAGE_SIZE,
         "max_shown": selectors.MAX_SHOWN,
@@ -250,10 +282,9 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
             shown=result.matches[:selectors.MAX_SHOWN],
             results_heading=presenters.date_view_heading(len(result.matches), filters),
             upstream_words=selectors.describe_upstream(result.upstream),
-            local_rule=presenters.local_filter_rule(local, {}),
+            local_rule=presenters.local_filter_rule(local, {}, code=filters.get("code", "")),
             filters=filters,
             self_url=selectors.view_url(key, filters),
-            list_url=reverse("promocodes:list") + (f"?{urlencode(filters)}" if filters else ""),
             bulk_expire_all_url=reverse("promocodes:bulk_expire") + "?" + urlencode({"view": key, **filters, "all": "1"}),
             page_title=f"{view.title} · Promo codes · promoadmin",
         )
