@@ -92,9 +92,10 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         "new_code_url": _new_code_url(form),
         "share_url": request.build_absolute_uri(canonical_url),
         "expire_all_title": presenters.expire_all_title(page.total) if page else "",
-        # A filter change leaves focus where the user is typing; pagination and Refresh move it to the
-        # new results (htmx focuses the heading's autofocus).
-        "focus_results": wants_fragment(request) and request.htmx.trigger != "filters",
+        # A filter change leaves focus where the user is typing, and the counts' refresh after an
+        # expire leaves it on the row; pagination and Refresh move it to the new results (htmx
+        # focuses the heading's autofocus).
+        "focus_results": wants_fragment(request) and request.htmx.trigger != "filters" and request.htmx.target != "results-bar",
         "listed": listed,
         "name_filters": name_filters,
         "name_filters_oob": name_filters_oob,
@@ -265,7 +266,8 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         "max_pages": selectors.scan_max_pages(),
         "page_size": SCAN_PAGE_SIZE,
         "max_shown": selectors.MAX_SHOWN,
-        "focus_results": wants_fragment(request),  # only Refresh swaps the results: focus the new ones
+        # Refresh swaps the results: focus the new ones; the counts' refresh after an expire leaves focus on the row.
+        "focus_results": wants_fragment(request) and request.htmx.target != "results-bar",
     }
     status = 200
     if view is None:
