@@ -26,6 +26,7 @@ from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 from .budget import Scan, scan_promo_codes
 from .checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
 from .formatting import full_datetime
+from .models import LedgerEntry
 
 MAX_PAGES = 5  # at most 5 requests, 5000 codes, per view
 MAX_SHOWN = 500  # rows on the page; the count above the table is always complete
@@ -165,3 +166,14 @@ def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime)
     [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now)
     return dataclasses.replace(check, overlaps=found.overlaps, pattern_too_slow=found.pattern_too_slow, unchecked=found.unchecked)
 
+
+
+# --- the ledger ------------------------------------------------------------------------------------
+
+
+def code_history(promo_code_id: int) -> list:
+    """Every ledger entry about one code, and those of the same changes by replacement (old, new,
+    compensation), newest first. Read from promoadmin's own ledger: no API call."""
+    own = LedgerEntry.objects.filter(promo_code_id=promo_code_id)
+    operations = own.exclude(operation=None).values("operation")
+    return list((own | LedgerEntry.objects.filter(operation__in=operations)).order_by("-at", "-id")[:100])

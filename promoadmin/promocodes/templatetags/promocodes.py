@@ -163,10 +163,13 @@ def _deal_cell(deal) -> str:
 
 
 def _expired_note(context) -> str:
-    if not context.get("just_expired"):
+    already = context.get("already_expired")
+    if not context.get("just_expired") and not already:
         return ""
     receipt_url = context.get("receipt_url")
     receipt = format_html('<a href="{}" class="receipt-link">Receipt</a>', receipt_url) if receipt_url else ""
+    if already:  # nothing was sent: the row shows the real state, the note says since when
+        return format_html('<span class="done" role="status" title="{}">Already expired</span>{}', already, receipt)
     return format_html('<span class="done" role="status">Expired</span>{}', receipt)
 
 
