@@ -333,3 +333,84 @@ def test_prune_deletes_entries_past_the_retention(settings):
 
     assert list(LedgerEntry.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not LedgerEntry.objects.filter(pk=old.pk).exists()
+
+
+# --- change by replacement -----------------------------------------------------------------------
+
+CHANGE = {"campaign_id": "1000", "assigned_partner_id": "2552842", "code": "WELCOME10", "type": "LI",
+          "credit_policy": "ALWAYS", "deal_id": "401", "end_date": "2099-01-31", "replaces": str(WELCOME10)}
+
+
+def writes(sandbox) -> list[str]:
+    return [r.method for r in sandbox.requests if r.method in ("POST", "DELETE")]
+
+
+def test_change_and_duplicate_prefill_the_create_form(editor_client):
+    change = editor_client.get(f"/promo-codes/new/?replace={WELCOME10}")
+    duplicate = editor_client.get(f"/promo-codes/new/?from={WELCOME10}")
+
+    assert change.context["form"]["code"].value() == "WELCOME10"
+    assert change.context["form"]["replaces"].value() == WELCOME10
+    assert "shoppers may see the code refused for the second" in text(change)
+    assert duplicate.context["form"]["code"].value() in (None, "")
+    assert duplicate.context["form"]["assigned_partner_id"].value() == 2552842
+    assert editor_client.get("/promo-codes/new/?from=abc").status_code == 404
+
+
+def test_a_change_preview_shows_both_requests_in_order_and_sends_nothing(editor_client, sandbox):
+    response = editor_client.post("/promo-codes/new/", {**CHANGE, "action": "preview"})
+
+    page = text(response)
+    assert page.index(f"DELETE /Advertisers/…/PromoCodes/{WELCOME10} : expire the old") < page.index("POST /Advertisers/…/PromoCodes : create the new")
+    assert writes(sandbox) == []
+
+
+def test_a_change_with_the_same_text_expires_then_creates_as_one_operation(editor_client, sandbox):
+    response = editor_client.post("/promo-codes/new/", {**CHANGE, "action": "create"})
+
+    old, new = LedgerEntry.objects.get(role="old"), LedgerEntry.objects.get(role="new")
+    assert writes(sandbox) == ["DELETE", "POST"]
+    assert (old.outcome, new.outcome, old.operation) == ("expired", "created", new.operation)
+    assert response["Location"] == f"/promo-codes/{new.promo_code_id}/"
+    assert get_impact_client().get_promo_code(new.promo_code_id, fresh=True).end_date.year == 2099
+    old_page = text(editor_client.get(f"/promo-codes/{WELCOME10}/"))
+    assert "expired by editor via promoadmin" in old_page and "(changed: the new code)" in old_page
+
+
+def test_a_refused_change_recreates_the_old_code_and_says_so(editor_client, sandbox):
+    response = editor_client.post("/promo-codes/new/", {**CHANGE, "assigned_partner_id": NOT_JOINED, "action": "create"})
+
+    page = text(response)
+    assert response.status_code == 400
+    assert writes(sandbox) == ["DELETE", "POST", "POST"]
+    compensation = LedgerEntry.objects.get(role="compensation")
+    assert [e.outcome for e in LedgerEntry.objects.order_by("id")] == ["expired", "rejected", "created"]
+    assert f"re-created what was left of it as id {compensation.promo_code_id}" in page
+    assert response.context["form"]["assigned_partner_id"].value() == NOT_JOINED  # typed input kept
+    assert active_ids(sandbox, "WELCOME10") == [compensation.promo_code_id]
+
+
+def test_a_change_to_new_text_creates_first_and_keeps_the_old_code_when_refused(editor_client, sandbox):
+    response = editor_client.post("/promo-codes/new/", {**CHANGE, "code": "WELCOME11", "assigned_partner_id": NOT_JOINED,
+                                                        "action": "create"})
+
+    assert writes(sandbox) == ["POST"]
+    assert "was left as it is" in text(response)
+    assert active_ids(sandbox, "WELCOME10") == [WELCOME10]
+
+
+def test_a_change_to_new_text_expires_the_old_code_once_the_new_one_exists(editor_client, sandbox):
+    editor_client.post("/promo-codes/new/", {**CHANGE, "code": "WELCOME11", "action": "create"})
+
+    assert writes(sandbox) == ["POST", "DELETE"]
+    assert active_ids(sandbox, "WELCOME10") == []
+    assert {e.role: e.outcome for e in LedgerEntry.objects.all()} == {"new": "created", "old": "expired"}
+
+
+def test_replace_is_usable_per_code_by_a_batch(editor, sandbox):
+    old = get_impact_client().get_promo_code(SHIPFREE, fresh=True)
+    from dataclasses import replace as with_fields
+
+    result = services.promo_code_replace(user=editor, old=old, new_fields=with_fields(services.remaining_window(old), code="SHIPFREE2"))
+
+    assert result.done and result.new.promo_code_id and result.old.entry.role == "old"
