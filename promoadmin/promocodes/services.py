@@ -122,6 +122,15 @@ def ledger_release(entry: LedgerEntry | None) -> None:
         entry.delete()
 
 
+def ledger_free_key(entry: LedgerEntry) -> None:
+    """Let the same submission be sent again while its outcome stays unknown: only when impact.com
+    answered (a 5xx, not a time-out that may still land), since the duplicate check before a second
+    send finds a code the first one made."""
+    if entry.key is not None:
+        entry.key = None
+        entry.save(update_fields=["key"])
+
+
 def _finish(entry: LedgerEntry, outcome: str, *, promo_code_id: int | None = None, error: ImpactError | None = None,
             promo: PromoCode | NewPromoCode | None = None) -> LedgerEntry:
     """Record what a write came to, and write its audit line."""
@@ -219,9 +228,9 @@ def promo_code_expire(*, user, promo_code_id: int, read_back: bool = False, chec
                       screen: str = "detail", operation=None, role: str = "") -> WriteResult:
     """Send one DELETE (retried by the client: expiring twice is harmless), record it, say what it did.
 
-    A code promoadmin already expired is answered from the ledger, with no call and no second entry.
-    `check_first` spends one read to find a code expired elsewhere (INACTIVE: nothing is sent); a
-    failed read does not stop the expire. `read_back` reads the code afterwards (one more call) for
+    A code promoadmin already expired is answered from the ledger: nothing is sent, no second entry
+    (with `read_back`, one read for its real state). `check_first` spends one read to find a code
+    expired elsewhere (INACTIVE: nothing is sent); a failed read does not stop the expire. `read_back` reads the code afterwards (one more call) for
     the page; a failed read still counts as expired. Never raises ImpactError.
     """
     client = get_impact_client()
@@ -234,6 +243,12 @@ def promo_code_expire(*, user, promo_code_id: int, read_back: bool = False, chec
         except ImpactError:
             before = None
     if earlier or (before is not None and not before.is_active):
+        if read_back and before is None:  # the page shows the code's real state: one read
+            try:
+                with budget.for_write():
+                    before = client.get_promo_code(promo_code_id, fresh=True)
+            except ImpactError:
+                before = None
         return WriteResult(EXPIRED, promo_code_id, promo=before, already_expired=True, earlier=earlier)
     entry = _entry(user=user, action="expire", screen=screen, promo=before, promo_code_id=promo_code_id,
                    operation=operation, role=role)

@@ -115,7 +115,7 @@ def test_a_5xx_on_the_detail_page_is_a_503(editor_client, sandbox):
 
 
 def test_a_5xx_on_expire_is_a_503_that_says_the_outcome_is_unknown(editor_client, sandbox):
-    sandbox.inject_fault(500, count=2 * ATTEMPTS)  # the read before the DELETE (is it expired already?), then the DELETE
+    sandbox.inject_fault(500, count=ATTEMPTS)
 
     response = visit(editor_client, "expire")
 

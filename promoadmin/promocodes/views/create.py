@@ -284,6 +284,7 @@ def _settle_now(err: ImpactError, new_code, entry) -> str:
     try:
         entry = services.ledger_settle(entry=entry)
     except ImpactError:
+        services.ledger_free_key(entry)
         return (
             f"{err.message} promoadmin cannot tell whether {new_code.code} was created: "
             "check the list for it before submitting again."

@@ -36,13 +36,17 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         raise Http404("No such promo code.")
     on_detail = request.htmx and request.htmx.target == "promo-code-summary"
     screen = "list" if request.htmx and not on_detail else "detail"
-    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True, check_first=True, screen=screen)
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True, screen=screen)
     if not result.done:
         known = _expire_outcome(result.error, promo_code_id)
         if known is result.error:
             raise known
         raise known from result.error
     promo = result.promo
+    if promo is None and result.already_expired:
+        messages.info(request, presenters.already_expired(promo_code_id, None, result.earlier))
+        detail_url = reverse("promocodes:detail", args=[promo_code_id])
+        return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
     if promo is None:
         # Expired, but the code could not be read back: say what is known rather than show an error.
         messages.success(request, f"Expired promo code {promo_code_id} (impact.com did not show it afterwards).")
