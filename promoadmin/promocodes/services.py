@@ -224,14 +224,15 @@ def promo_code_create_not_sent(*, user, new_code: NewPromoCode, error: ImpactErr
     return WriteResult(FAILED, error=error, entry=_finish(entry, FAILED, error=error, promo=new_code))
 
 
-def promo_code_expire(*, user, promo_code_id: int, read_back: bool = False, check_first: bool = False,
+def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bool = False, check_first: bool = False,
                       screen: str = "detail", operation=None, role: str = "") -> WriteResult:
     """Send one DELETE (retried by the client: expiring twice is harmless), record it, say what it did.
 
     A code promoadmin already expired is answered from the ledger: nothing is sent, no second entry
     (with `read_back`, one read for its real state). `check_first` spends one read to find a code
     expired elsewhere (INACTIVE: nothing is sent); a failed read does not stop the expire. `read_back` reads the code afterwards (one more call) for
-    the page; a failed read still counts as expired. Never raises ImpactError.
+    the page; a failed read still counts as expired. `code` names the code in the ledger when it is
+    not read. Never raises ImpactError.
     """
     client = get_impact_client()
     earlier = last_expired(promo_code_id)
@@ -252,6 +253,7 @@ def promo_code_expire(*, user, promo_code_id: int, read_back: bool = False, chec
         return WriteResult(EXPIRED, promo_code_id, promo=before, already_expired=True, earlier=earlier)
     entry = _entry(user=user, action="expire", screen=screen, promo=before, promo_code_id=promo_code_id,
                    operation=operation, role=role)
+    entry.code = entry.code or code  # the code as the caller knew it (a confirmed batch), until read back
     entry.save()
     try:
         client.expire_promo_code(promo_code_id)
@@ -326,7 +328,7 @@ def promo_code_replace(*, user, old: PromoCode, new_fields: NewPromoCode, entry:
     same = same_code_text(old, new_fields)
 
     def expire_old() -> WriteResult:
-        return promo_code_expire(user=user, promo_code_id=old.id, screen=screen, operation=operation, role="old")
+        return promo_code_expire(user=user, promo_code_id=old.id, code=old.code, screen=screen, operation=operation, role="old")
 
     def create_new() -> WriteResult:
         return promo_code_create(user=user, new_code=new_fields, entry=entry, screen=screen, operation=operation, role="new")

@@ -84,7 +84,7 @@ class Outcome:
 
 def expire_one(request: HttpRequest, promo_code_id: int, code: str) -> Outcome:
     """One DELETE (services.promo_code_expire: one audit line), one outcome. Never raises ImpactError."""
-    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, screen="bulk-expire")
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, code=code, screen="bulk-expire")
     err = result.error
     if result.already_expired:  # promoadmin expired it before: nothing sent, no second entry
         message = presenters.already_expired(promo_code_id, None, result.earlier)
