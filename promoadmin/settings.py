@@ -71,6 +71,10 @@ IMPACT_ADMIN_BUDGET = env.int("IMPACT_ADMIN_BUDGET", default=400)
 IMPACT_WRITE_RESERVE = env.int("IMPACT_WRITE_RESERVE", default=100)
 if min(IMPACT_USER_BUDGET, IMPACT_ADMIN_BUDGET) < 1 or IMPACT_WRITE_RESERVE < 0:
     raise ImproperlyConfigured("IMPACT_USER_BUDGET and IMPACT_ADMIN_BUDGET must be at least 1, IMPACT_WRITE_RESERVE at least 0.")
+# How long the write ledger keeps its entries; `manage.py prune_ledger` (run from cron) deletes older ones.
+LEDGER_RETENTION_DAYS = env.int("LEDGER_RETENTION_DAYS", default=400)
+if LEDGER_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LEDGER_RETENTION_DAYS must be at least 1.")
 # What the client asks before every API operation (a dotted path; empty: nothing is asked).
 IMPACT_REQUEST_BUDGET = "promoadmin.promocodes.budget.spend_for_current_user"
 

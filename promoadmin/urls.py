@@ -14,6 +14,7 @@ from promoadmin.web.accounts import LoginView
 urlpatterns = [
     path("", login_not_required(RedirectView.as_view(pattern_name="promocodes:list", permanent=False))),
     path("promo-codes/", include("promoadmin.promocodes.urls")),
+    path("activity/", include("promoadmin.promocodes.activity_urls")),
     path("accounts/login/", login_not_required(LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,4 +1,5 @@
-"""One structured (JSON) log line per write, to stdout: the audit trail, with no local promo data."""
+"""One structured (JSON) log line per write, to stdout, written from its ledger entry: the same facts
+for log collectors that /activity/ shows, with no local promo data."""
 
 from __future__ import annotations
 
@@ -6,31 +7,22 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from promoadmin.impact.errors import ImpactError
-from promoadmin.impact.records import NewPromoCode, PromoCode
-
 logger = logging.getLogger("promoadmin.audit")
 
 
-def log_write(
-    user,
-    action: str,
-    promo: NewPromoCode | PromoCode | None,
-    *,
-    outcome: str,
-    promo_code_id: int | None = None,
-    error: ImpactError | None = None,
-) -> None:
+def log_entry(entry) -> None:
+    """The audit line of one ledger entry (a `LedgerEntry`, saved or not), once its outcome is known."""
+    at = entry.at or datetime.now(UTC)
     record = {
         "event": "promo_code_write",
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "user": user.get_username() if user.is_authenticated else None,
-        "action": action,
-        "promo_code_id": promo_code_id,
-        "code": promo.code if promo else None,
-        "campaign_id": promo.campaign_id if promo else None,
-        "outcome": outcome,
-        "upstream_status": error.upstream_status if error else 200,
-        "error": type(error).__name__ if error else None,
+        "at": at.astimezone(UTC).isoformat(timespec="seconds"),
+        "user": entry.username or None,
+        "action": entry.action,
+        "promo_code_id": entry.promo_code_id,
+        "code": entry.code or None,
+        "campaign_id": entry.campaign_id,
+        "outcome": entry.outcome,
+        "upstream_status": entry.upstream_status,
+        "error": entry.error_name or None,
     }
     logger.info(json.dumps(record, ensure_ascii=False))

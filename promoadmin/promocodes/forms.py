@@ -196,6 +196,8 @@ class PromoCodeForm(forms.Form):
     # Safe writes (never sent to impact.com): the form's one-submission token, the regex tester's
     # sample codes, and the confirmation that overlaps with active codes are intended.
     form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # Change by replacement: the id of the code this one replaces (expired as part of the same submission).
+    replaces = IdField(required=False, widget=forms.HiddenInput)
     regex_samples = forms.CharField(
         required=False,
         max_length=5000,

@@ -18,6 +18,7 @@ from promoadmin.impact.records import NewPromoCode
 from .checks.list_filters import SCHEDULES
 from .checks.overlaps import ConflictCheck
 from .checks.risk_notes import Note
+from .formatting import full_datetime
 
 
 @dataclass(frozen=True)
@@ -171,16 +172,16 @@ def _picker_checks(new_code: NewPromoCode, pickers, deal_name_filled: bool) -> l
 
 
 def earlier_submission_message(earlier, new_code: NewPromoCode) -> str:
-    """What a form's first submission did, told to its second one (which sent nothing)."""
+    """What a form's first submission did (its ledger entry), told to its second one (which sent nothing)."""
     new_form = reverse("promocodes:create") + f"?campaign_id={new_code.campaign_id}"
-    if earlier.state == "created":
+    if earlier.outcome == "created":
         return format_html(
             'This form was already submitted: it created <a href="{}">{}</a> (id {}). Nothing was sent again. '
             'To make another code, <a href="{}">start a new form</a>.',
             reverse("promocodes:detail", args=[earlier.promo_code_id]), earlier.code or new_code.code,
             earlier.promo_code_id, new_form,
         )
-    if earlier.state == "unknown":
+    if earlier.outcome == "unknown":
         listed = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
         return format_html(
             "This form was submitted before and impact.com never confirmed whether it created {}. Nothing was "
@@ -218,10 +219,10 @@ def create_outcome_unknown(err, new_code: NewPromoCode) -> str:
     return f"{err.message} promoadmin cannot tell whether {new_code.code} was created: check the list for it before submitting again."
 
 
-def create_outcome_found(err, new_code: NewPromoCode, created) -> str:
-    """impact.com failed the create; a look found the code it created anyway (`created`), or found none."""
-    if created is not None:
-        return f"{err.message} It did create the code anyway: {new_code.code} is now active (id {created.id}). Do not submit again."
+def create_outcome_found(err, new_code: NewPromoCode, created_id: int | None) -> str:
+    """impact.com failed the create; a look found the code it created anyway (its id), or found none."""
+    if created_id is not None:
+        return f"{err.message} It did create the code anyway: {new_code.code} is now active (id {created_id}). Do not submit again."
     return f"{err.message} The code was not created; it is safe to submit again."
 
 
@@ -371,3 +372,83 @@ def code_search_note(search, upstream_words: str) -> ScanNote:
             f"containing “{text}” may be missing. Narrow the list by campaign, state or dates to see them all."
         )
     return ScanNote(how, cost, stopped)
+
+
+# --- the ledger: history, already expired, change by replacement --------------------------------
+
+
+def ledger_line(entry) -> str:
+    """One entry of a code's history: "created by ana via promoadmin, Nov 30, 2026, 2:02 PM PST"."""
+    verbs = {"created": "created", "expired": "expired", "rejected": "refused by impact.com",
+             "failed": "not done", "unknown": "sent, outcome unknown", "pending": "being sent"}
+    action = "create" if entry.action == "create" else "expire"
+    done = entry.outcome in ("created", "expired")
+    verb = verbs[entry.outcome] if done else f"{action} {verbs[entry.outcome]}"
+    role = {"old": " (changed: the old code)", "new": " (changed: the new code)",
+            "compensation": " (the old code re-created after a failed change)"}.get(entry.role, "")
+    who = entry.username or "someone"
+    return f"{verb} by {who} via promoadmin, {full_datetime(entry.at)}{role}"
+
+
+def already_expired(promo_code_id: int, promo, earlier) -> str:
+    """Expiring a code that is already INACTIVE: nothing was sent, and nothing recorded."""
+    if earlier is not None:
+        return f"Promo code {promo_code_id} was already expired on {full_datetime(earlier.at)} (by {earlier.username or 'someone'} via promoadmin)."
+    when = f" on {full_datetime(promo.end_date)}" if promo is not None and promo.end_date else ""
+    return f"Promo code {promo_code_id} was already expired{when} (not through promoadmin). Nothing was sent."
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    method: str
+    path: str
+    why: str
+
+
+def replace_plan(old, new_code: NewPromoCode, same_text: bool) -> list[PlannedRequest]:
+    """The requests of a change by replacement, in the order they are sent (credentials never shown)."""
+    expire = PlannedRequest("DELETE", f"/Advertisers/…/PromoCodes/{old.id}", f"expire the old {old.code} (id {old.id})")
+    create = PlannedRequest("POST", "/Advertisers/…/PromoCodes", f"create the new {new_code.code}")
+    if same_text:
+        return [expire, create]
+    return [create, PlannedRequest(expire.method, expire.path, expire.why + ", only once the new one exists")]
+
+
+def change_done(old, new_code: NewPromoCode, replaced, receipt_url: str) -> tuple[str, bool]:
+    """After a change whose new code exists: (the message, whether it is a warning)."""
+    link = receipt_link(receipt_url)
+    if replaced.old is not None and replaced.old.done:
+        return format_html("Changed promo code {}: expired the old code (id {}) and created the new one (id {}).{}",
+                           new_code.code, old.id, replaced.new.promo_code_id, link), False
+    err = replaced.old.error if replaced.old else None
+    return format_html(
+        "Created {} (id {}), but the old code {} (id {}) was not expired: {} It is still active; expire it from its page.{}",
+        new_code.code, replaced.new.promo_code_id, old.code, old.id, err.message if err else "", link,
+    ), True
+
+
+def change_failed(old, new_code: NewPromoCode, replaced) -> str:
+    """The new code of a change was not created: exactly what happened to the old one."""
+    old_step = replaced.old
+    if replaced.new is None:  # same text: the old code had to go first, and did not
+        err = old_step.error
+        if old_step.outcome == "unknown":
+            return (f"Nothing was created: impact.com did not confirm expiring {old.code} (id {old.id}): {err.message} "
+                    "Open the code to see its state before trying again.")
+        return f"Nothing changed: impact.com did not expire {old.code} (id {old.id}): {err.message} The new code was not sent."
+    err = replaced.new.error
+    refused = f"impact.com {'refused' if replaced.new.outcome == 'rejected' else 'did not create'} the new code: {err.message}"
+    if not replaced.same_text:
+        if replaced.new.outcome == "unknown":
+            return f"{refused} It may still appear; the old code {old.code} (id {old.id}) was left active. See Activity before trying again."
+        return f"{refused} The old code {old.code} (id {old.id}) was left as it is."
+    if replaced.new.outcome == "unknown":
+        return (f"{refused} It may still appear. The old code (id {old.id}) was expired first and was not re-created, "
+                "since the new one may exist: see Activity (Check now) before doing anything else.")
+    comp = replaced.compensation
+    if comp is not None and comp.done:
+        return (f"{refused} The old code (id {old.id}) had been expired first, so promoadmin re-created what was left of it "
+                f"as id {comp.promo_code_id}: shoppers can use {old.code} again. Your changes are below; fix them and submit again.")
+    detail = comp.error.message if comp is not None and comp.error else ""
+    return (f"{refused} The old code (id {old.id}) had been expired first, and re-creating it failed too ({detail}): "
+            f"{old.code} is not active at all now. Create it again from the form below.")

@@ -36,6 +36,7 @@ from .budget import Scan, ask_share, scan_promo_codes
 from .checks.list_filters import LocalFilters
 from .checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
 from .formatting import full_datetime
+from .models import LedgerEntry
 
 MAX_SHOWN = 500  # rows on the page; the count above the table is always complete
 SOON = timedelta(days=7)
@@ -263,18 +264,18 @@ def active_codes(campaign_id: int):
     )
 
 
-def created_anyway(new_code: NewPromoCode) -> PromoCode | None:
-    """After impact.com answered a create with a 5xx or garbage: the active code it may have created
-    anyway (same value, letter case ignored, in its campaign), past the cache; None if there is none.
-    ImpactError when this look fails too."""
-    page = get_impact_client().list_promo_codes(
-        PromoCodeFilters(campaign_id=new_code.campaign_id, code=new_code.code), page_size=25, fresh=True
-    )
-    wanted = new_code.code.lower()
-    return next((promo for promo in page.items if promo.code.lower() == wanted and promo.is_active), None)
-
-
 def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime) -> ConflictCheck:
     [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now)
     return dataclasses.replace(check, overlaps=found.overlaps, pattern_too_slow=found.pattern_too_slow, unchecked=found.unchecked)
 
+
+
+# --- the ledger ------------------------------------------------------------------------------------
+
+
+def code_history(promo_code_id: int) -> list:
+    """Every ledger entry about one code, and those of the same changes by replacement (old, new,
+    compensation), newest first. Read from promoadmin's own ledger: no API call."""
+    own = LedgerEntry.objects.filter(promo_code_id=promo_code_id)
+    operations = own.exclude(operation=None).values("operation")
+    return list((own | LedgerEntry.objects.filter(operation__in=operations)).order_by("-at", "-id")[:100])

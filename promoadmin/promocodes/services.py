@@ -1,10 +1,12 @@
-"""Every write to impact.com and its outcome: creates, expires, and the rows of bulk jobs.
+"""Every write to impact.com and its outcome: creates, expires, the rows of bulk jobs, and a change
+by replacement (expire and create, with compensation).
 
-impact.com has no idempotency keys and no update call, so a code sent twice or sent wrong stays
-wrong. This module is the one place that sends a write, writes its audit line and says what it
-did (`write_outcome`: one rule for every write), and that guards a submission against being sent
-twice (a form's token, a bulk row's marker: each a claim with a unique key in the shared store,
-promoadmin.shared_state, so every worker and instance agrees whatever the cache is).
+impact.com has no idempotency keys, no update call and no undo, so a code sent twice or sent wrong
+stays wrong. This module is the one place that sends a write, and each write is a ledger entry
+(`LedgerEntry`): who asked, from which screen, what was sent, and what came of it, decided by one
+rule (`write_outcome`). The JSON audit line is written from the entry. A submission's unique key
+(a form's token, a bulk row) is the entry's `key`: claiming it creates the entry, so of two copies
+exactly one sends, in every worker and every instance; the other finds the entry and tells what it did.
 
 Functions take keyword arguments and the signed-in `user`, never the request; they return facts
 (`WriteResult`), which views turn into pages and presenters into words. A create is never retried.
@@ -13,35 +15,46 @@ Functions take keyword arguments and the signed-in `user`, never the request; th
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
-from promoadmin.impact.errors import ImpactError, ImpactUnavailable, ImpactUnreachable, ImpactValidationError
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from promoadmin.impact.errors import (
+    ImpactError,
+    ImpactNotFound,
+    ImpactUnavailable,
+    ImpactUnreachable,
+    ImpactValidationError,
+)
 from promoadmin.impact.factory import get_impact_client
-from promoadmin.impact.records import NewPromoCode, PromoCode
-from promoadmin.shared_state import store
+from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 
 from . import audit, budget
-
-TOKEN_SECONDS = 24 * 3600
-SESSION_KEY = "promocodes_created_by_form"
-SESSION_KEEP = 50
-
-
+from .checks.overlaps import find_duplicate
+from .models import LedgerEntry
 
 # --- every write and its outcome -------------------------------------------------------------------
 
-CREATED, EXPIRED, REJECTED, FAILED, UNKNOWN = "created", "expired", "rejected", "failed", "unknown"
+PENDING, CREATED, EXPIRED, REJECTED, FAILED, UNKNOWN = (
+    LedgerEntry.PENDING, LedgerEntry.CREATED, LedgerEntry.EXPIRED, LedgerEntry.REJECTED, LedgerEntry.FAILED,
+    LedgerEntry.UNKNOWN,
+)
 
 
 def write_outcome(err: ImpactError, *, sent: bool = True) -> str:
-    """What a write that ended in `err` did: the one rule the audit line and every page follow.
+    """What a write that ended in `err` did: the one rule the ledger, the audit line and every page follow.
 
     - failed: nothing was done. The request was never sent, or never reached impact.com (no
       connection), or impact.com refused it outright (not found, rate limit, credentials, scope);
     - rejected: impact.com refused the values it was sent (a validation error);
     - unknown: the request may have reached impact.com, which did not confirm it (a timeout, a 5xx,
-      an answer that is not JSON). It may have been done: never send a create again blindly.
+      a dropped connection after sending, an answer that is not JSON). It may have been done: never
+      send a create again blindly; settle it by reading impact.com (`ledger_settle`).
     """
     if not sent or isinstance(err, ImpactUnreachable):
         return FAILED
@@ -58,43 +71,195 @@ class WriteResult:
     promo_code_id: int | None = None
     error: ImpactError | None = None
     promo: PromoCode | None = None  # after an expire read back: the code as impact.com now has it
+    entry: LedgerEntry | None = None  # the ledger entry of this write (None when nothing was sent)
+    already_expired: bool = False  # the code was INACTIVE before: nothing was sent, nothing recorded
+    earlier: LedgerEntry | None = None  # with already_expired: our entry that expired it, if any
 
     @property
     def done(self) -> bool:
         return self.outcome in (CREATED, EXPIRED)
 
 
-def promo_code_create(*, user, new_code: NewPromoCode) -> WriteResult:
-    """Send one create (never retried), audit it, and say what it did. Never raises ImpactError."""
+# --- the ledger: claims, entries, settling -------------------------------------------------------
+
+
+def _entry(*, user, action: str, screen: str, key: str | None = None, new_code: NewPromoCode | None = None,
+           promo: PromoCode | None = None, promo_code_id: int | None = None, operation=None, role: str = "") -> LedgerEntry:
+    signed_in = user is not None and user.is_authenticated
+    subject = new_code or promo
+    return LedgerEntry(
+        key=key,
+        operation=operation,
+        role=role,
+        at=timezone.now(),
+        user=user if signed_in else None,
+        username=user.get_username() if signed_in else "",
+        screen=screen,
+        action=action,
+        campaign_id=subject.campaign_id if subject else None,
+        code=subject.code if subject else "",
+        sent=new_code.to_form() if new_code else {},
+        promo_code_id=promo.id if promo else promo_code_id,
+    )
+
+
+def ledger_claim(*, key: str, user, action: str, screen: str, new_code: NewPromoCode | None = None,
+                 promo_code_id: int | None = None) -> tuple[LedgerEntry, bool]:
+    """Claim a submission's one send, like `get_or_create`: (the new pending entry, True) for exactly
+    one caller in every process; (the first copy's entry, False) for every other."""
+    entry = _entry(user=user, action=action, screen=screen, key=key, new_code=new_code, promo_code_id=promo_code_id)
+    try:
+        with transaction.atomic():  # a savepoint, so a clash leaves an outer transaction usable
+            entry.save()
+        return entry, True
+    except IntegrityError:
+        return LedgerEntry.objects.get(key=key), False
+
+
+def ledger_release(entry: LedgerEntry | None) -> None:
+    """Nothing was sent (a check said no): the claim goes, so the same form may be submitted again."""
+    if entry is not None and entry.pk and entry.outcome == PENDING:
+        entry.delete()
+
+
+def ledger_free_key(entry: LedgerEntry) -> None:
+    """Let the same submission be sent again while its outcome stays unknown: only when impact.com
+    answered (a 5xx, not a time-out that may still land), since the duplicate check before a second
+    send finds a code the first one made."""
+    if entry.key is not None:
+        entry.key = None
+        entry.save(update_fields=["key"])
+
+
+def _finish(entry: LedgerEntry, outcome: str, *, promo_code_id: int | None = None, error: ImpactError | None = None,
+            promo: PromoCode | NewPromoCode | None = None) -> LedgerEntry:
+    """Record what a write came to, and write its audit line."""
+    entry.outcome = outcome
+    if promo_code_id is not None:
+        entry.promo_code_id = promo_code_id
+    if promo is not None:
+        entry.code, entry.campaign_id = promo.code, promo.campaign_id
+    entry.upstream_status = error.upstream_status if error else 200
+    entry.error_name = type(error).__name__ if error else ""
+    entry.message = error.message if error else ""
+    if outcome in (REJECTED, FAILED):
+        entry.key = None  # nothing was done: the same submission may be sent again
+    entry.save()
+    audit.log_entry(entry)
+    return entry
+
+
+def last_expired(promo_code_id: int) -> LedgerEntry | None:
+    """Our entry that expired this code, if promoadmin did."""
+    return LedgerEntry.objects.filter(promo_code_id=promo_code_id, action="expire", outcome=EXPIRED).order_by("-at").first()
+
+
+def ledger_settle(*, entry: LedgerEntry) -> LedgerEntry:
+    """Settle an unknown outcome by reading impact.com (one call): created (with its id) or not, expired
+    or not. Raises ImpactError when impact.com cannot be read; the entry then stays unknown."""
+    if entry.outcome != UNKNOWN:
+        return entry
+    client = get_impact_client()
+    if entry.action == "create":
+        page = client.list_promo_codes(PromoCodeFilters(campaign_id=entry.campaign_id, code=entry.code), page_size=25, fresh=True)
+        sent = NewPromoCode(0, entry.campaign_id or 0, "", entry.code, entry.sent.get("Type", "LI"))
+        found = find_duplicate(sent, [promo for promo in page.items if promo.is_active])
+        if found:
+            entry.outcome, entry.promo_code_id = CREATED, found.id
+            entry.message = f"Settled: impact.com has it (id {found.id})."
+        else:
+            entry.outcome, entry.key = FAILED, None
+            entry.message = "Settled: impact.com has no such active code, so it was not created."
+    else:
+        try:
+            promo = client.get_promo_code(entry.promo_code_id, fresh=True)
+        except ImpactNotFound:
+            promo = None
+        if promo is not None and not promo.is_active:
+            entry.outcome, entry.message = EXPIRED, "Settled: impact.com shows it INACTIVE."
+        else:
+            entry.outcome, entry.key = FAILED, None
+            entry.message = "Settled: impact.com shows it still ACTIVE, so it was not expired." if promo else \
+                "Settled: impact.com has no such code."
+    entry.settled_at = timezone.now()
+    entry.save()
+    audit.log_entry(entry)
+    return entry
+
+
+def ledger_prune(*, now=None) -> int:
+    """Delete entries older than LEDGER_RETENTION_DAYS. Returns how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.LEDGER_RETENTION_DAYS)
+    deleted, _ = LedgerEntry.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+# --- creates and expires -----------------------------------------------------------------------
+
+
+def promo_code_create(*, user, new_code: NewPromoCode, entry: LedgerEntry | None = None, screen: str = "create",
+                      operation=None, role: str = "") -> WriteResult:
+    """Send one create (never retried), record it, and say what it did. Never raises ImpactError.
+
+    `entry` is the submission's claimed entry, if it has one; else a new entry is made."""
+    if entry is None:
+        entry = _entry(user=user, action="create", screen=screen, new_code=new_code, operation=operation, role=role)
+    else:
+        entry.sent, entry.operation, entry.role = new_code.to_form(), operation or entry.operation, role or entry.role
+    entry.save()  # pending while it is in flight: a crash leaves it visible, not forgotten
     try:
         promo_code_id = get_impact_client().create_promo_code(new_code)
     except ImpactError as err:
         outcome = write_outcome(err)
-        audit.log_write(user, "create", new_code, outcome=outcome, error=err)
-        return WriteResult(outcome, error=err)
-    audit.log_write(user, "create", new_code, outcome=CREATED, promo_code_id=promo_code_id)
-    return WriteResult(CREATED, promo_code_id)
+        return WriteResult(outcome, error=err, entry=_finish(entry, outcome, error=err, promo=new_code))
+    return WriteResult(CREATED, promo_code_id, entry=_finish(entry, CREATED, promo_code_id=promo_code_id, promo=new_code))
 
 
-def promo_code_create_not_sent(*, user, new_code: NewPromoCode, error: ImpactError) -> WriteResult:
-    """A create stopped before it was sent, by an upstream error in the checks: audited as failed."""
-    audit.log_write(user, "create", new_code, outcome=FAILED, error=error)
-    return WriteResult(FAILED, error=error)
+def promo_code_create_not_sent(*, user, new_code: NewPromoCode, error: ImpactError, entry: LedgerEntry | None = None,
+                               screen: str = "create") -> WriteResult:
+    """A create stopped before it was sent, by an upstream error in the checks: recorded as failed."""
+    if entry is None:
+        entry = _entry(user=user, action="create", screen=screen, new_code=new_code)
+    entry.sent = new_code.to_form()
+    return WriteResult(FAILED, error=error, entry=_finish(entry, FAILED, error=error, promo=new_code))
 
 
-def promo_code_expire(*, user, promo_code_id: int, read_back: bool = False) -> WriteResult:
-    """Send one DELETE (retried by the client: expiring twice is harmless), audit it, say what it did.
+def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bool = False, check_first: bool = False,
+                      screen: str = "detail", operation=None, role: str = "") -> WriteResult:
+    """Send one DELETE (retried by the client: expiring twice is harmless), record it, say what it did.
 
-    `read_back` reads the code afterwards (one more call) for the page and the audit line's code and
-    campaign; a failed read still counts as expired. Never raises ImpactError.
+    A code promoadmin already expired is answered from the ledger: nothing is sent, no second entry
+    (with `read_back`, one read for its real state). `check_first` spends one read to find a code
+    expired elsewhere (INACTIVE: nothing is sent); a failed read does not stop the expire. `read_back` reads the code afterwards (one more call) for
+    the page; a failed read still counts as expired. `code` names the code in the ledger when it is
+    not read. Never raises ImpactError.
     """
     client = get_impact_client()
+    earlier = last_expired(promo_code_id)
+    before = None
+    if check_first:
+        try:
+            with budget.for_write():  # part of the write: it may use the account's write reserve
+                before = client.get_promo_code(promo_code_id, fresh=True)
+        except ImpactError:
+            before = None
+    if earlier or (before is not None and not before.is_active):
+        if read_back and before is None:  # the page shows the code's real state: one read
+            try:
+                with budget.for_write():
+                    before = client.get_promo_code(promo_code_id, fresh=True)
+            except ImpactError:
+                before = None
+        return WriteResult(EXPIRED, promo_code_id, promo=before, already_expired=True, earlier=earlier)
+    entry = _entry(user=user, action="expire", screen=screen, promo=before, promo_code_id=promo_code_id,
+                   operation=operation, role=role)
+    entry.code = entry.code or code  # the code as the caller knew it (a confirmed batch), until read back
+    entry.save()
     try:
         client.expire_promo_code(promo_code_id)
     except ImpactError as err:
         outcome = write_outcome(err)
-        audit.log_write(user, "expire", None, promo_code_id=promo_code_id, outcome=outcome, error=err)
-        return WriteResult(outcome, promo_code_id, error=err)
+        return WriteResult(outcome, promo_code_id, error=err, entry=_finish(entry, outcome, error=err))
     promo = None
     if read_back:
         try:
@@ -102,8 +267,7 @@ def promo_code_expire(*, user, promo_code_id: int, read_back: bool = False) -> W
                 promo = client.get_promo_code(promo_code_id, fresh=True)
         except ImpactError:
             promo = None
-    audit.log_write(user, "expire", promo, promo_code_id=promo_code_id, outcome=EXPIRED)
-    return WriteResult(EXPIRED, promo_code_id, promo=promo)
+    return WriteResult(EXPIRED, promo_code_id, promo=promo, entry=_finish(entry, EXPIRED, promo=promo or before))
 
 
 def endpoint_missing(err: ImpactError) -> ImpactError:
@@ -115,6 +279,75 @@ def endpoint_missing(err: ImpactError) -> ImpactError:
     )
 
 
+# --- change by replacement -----------------------------------------------------------------------
+
+
+def remaining_window(old: PromoCode, *, now=None) -> NewPromoCode:
+    """The old code as a create, for what is left of its window: it starts now (or at its own later
+    start) and ends when it did."""
+    now = now or timezone.now()
+    start = old.start_date if old.start_date and old.start_date > now else None
+    return NewPromoCode(
+        assigned_partner_id=old.assigned_partner_id, campaign_id=old.campaign_id, credit_policy=old.credit_policy,
+        code=old.code, type=old.type, start_date=start, end_date=old.end_date,
+        deal_id=old.deal.id if old.deal and old.deal.id else None, deal_name=old.deal.name if old.deal else "",
+    )
+
+
+def same_code_text(old: PromoCode, new_code: NewPromoCode) -> bool:
+    """Whether the new code is the old one as impact.com compares codes (exact codes ignore case)."""
+    return find_duplicate(new_code, [old]) is not None
+
+
+@dataclass(frozen=True)
+class ReplaceResult:
+    """What a change by replacement did: each step's write (None: not sent), in the order sent."""
+
+    same_text: bool
+    old: WriteResult | None  # the expire of the old code
+    new: WriteResult | None  # the create of the new one
+    compensation: WriteResult | None = None  # the old code's remaining window, created again
+
+    @property
+    def done(self) -> bool:
+        return bool(self.old and self.old.done and self.new and self.new.done)
+
+
+def promo_code_replace(*, user, old: PromoCode, new_fields: NewPromoCode, entry: LedgerEntry | None = None,
+                       screen: str = "change") -> ReplaceResult:
+    """Change a code the only way impact.com allows: expire it and create its replacement, as one
+    ledger operation (linked entries: old, new, compensation). Usable per code by a batch.
+
+    Same code text: the old one must go first (impact.com refuses two active copies), so shoppers
+    may see it refused between the two calls; if the create then fails or is refused, the old
+    code's remaining window is created again (compensation). An unknown create is not compensated:
+    the new code may exist. Different text: the new code is created first, the old one expired only
+    once that succeeded. `entry` is the form's claimed entry, used for the create. Never raises ImpactError.
+    """
+    operation = uuid.uuid4()
+    same = same_code_text(old, new_fields)
+
+    def expire_old() -> WriteResult:
+        return promo_code_expire(user=user, promo_code_id=old.id, code=old.code, screen=screen, operation=operation, role="old")
+
+    def create_new() -> WriteResult:
+        return promo_code_create(user=user, new_code=new_fields, entry=entry, screen=screen, operation=operation, role="new")
+
+    if not same:
+        new = create_new()
+        return ReplaceResult(False, expire_old() if new.done else None, new)
+    old_result = expire_old()
+    if not old_result.done:
+        ledger_release(entry)  # nothing was created: the form may be sent again
+        return ReplaceResult(True, old_result, None)
+    new = create_new()
+    compensation = None
+    if new.outcome in (REJECTED, FAILED):
+        compensation = promo_code_create(user=user, new_code=remaining_window(old), screen=screen, operation=operation,
+                                         role="compensation")
+    return ReplaceResult(True, old_result, new, compensation)
+
+
 # --- one submission per form -------------------------------------------------------------------
 
 
@@ -122,59 +355,18 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _token_key(token: str) -> str:
-    return f"promoadmin:create-form:{token}"
+def form_key(token: str) -> str:
+    return f"create-form:{token}"
 
 
-@dataclass(frozen=True)
-class EarlierSubmission:
-    """What a form's first submission did, told to its second one."""
-
-    state: str  # "created", "pending" (still running) or "unknown" (impact.com never confirmed)
-    promo_code_id: int | None = None
-    code: str = ""
-
-
-def claim_form_token(request, token: str) -> EarlierSubmission | None:
-    """Claim the form's one submission: None when this request may send, else what happened before.
-
-    The claim is a row with a unique key in the shared store (the database), so of simultaneous
-    submissions exactly one wins, in every worker and every instance. Without a token (a hand-made
-    POST) nothing is claimed, and the duplicate check is the only guard.
-    """
+def claim_form_token(*, user, token: str, new_code: NewPromoCode, screen: str = "create") -> tuple[LedgerEntry | None, LedgerEntry | None]:
+    """Claim the form's one submission: (this request's pending entry, None) when it may send, else
+    (None, the first submission's entry). Without a token (a hand-made POST) nothing is claimed, and
+    the duplicate check is the only guard."""
     if not token:
-        return None
-    created = request.session.get(SESSION_KEY, {}).get(token)
-    if created:
-        return EarlierSubmission("created", created.get("id"), created.get("code", ""))
-    key = _token_key(token)
-    if store.claim(key, TOKEN_SECONDS):
-        return None
-    state = store.read_claim(key)
-    if isinstance(state, int):
-        return EarlierSubmission("created", state)
-    return EarlierSubmission("unknown" if state == "unknown" else "pending")
-
-
-def release_form_token(token: str | None) -> None:
-    """Nothing was created: the same form may be submitted again (after fixing what was wrong)."""
-    if token:
-        store.release(_token_key(token))
-
-
-def remember_created(request, token: str, promo_code_id: int, code: str) -> None:
-    if not token:
-        return
-    store.remember(_token_key(token), promo_code_id, TOKEN_SECONDS)
-    created = dict(request.session.get(SESSION_KEY, {}))
-    created[token] = {"id": promo_code_id, "code": code}
-    request.session[SESSION_KEY] = dict(list(created.items())[-SESSION_KEEP:])
-
-
-def remember_unknown(token: str) -> None:
-    """impact.com may have created the code (a timeout): this form must not send it again."""
-    if token:
-        store.remember(_token_key(token), "unknown", TOKEN_SECONDS)
+        return None, None
+    entry, claimed = ledger_claim(key=form_key(token), user=user, action="create", screen=screen, new_code=new_code)
+    return (entry, None) if claimed else (None, entry)
 
 
 # --- the dry run of a create ---------------------------------------------------------------------
@@ -204,28 +396,12 @@ def preview_request(new_code: NewPromoCode) -> RequestPreview:
 
 # --- bulk create: each row is sent at most once --------------------------------------------------
 
-BULK_ROW_MARKER_SECONDS = 2 * 3600  # outlives every review token (an hour) that could claim it
+
+def bulk_row_key(*, user_name: str, nonce: str, index: int) -> str:
+    return f"bulk-create:{user_name}:{nonce}:{index}"
 
 
-def _bulk_row_marker(user_name: str, nonce: str, index: int) -> str:
-    return f"promoadmin:bulk-create:{user_name}:{nonce}:{index}"
-
-
-def claim_bulk_create_row(*, user_name: str, nonce: str, index: int) -> bool:
-    """Claim a reviewed row's one send: False when it was already sent (a resubmitted form, say)."""
-    return store.claim(_bulk_row_marker(user_name, nonce, index), BULK_ROW_MARKER_SECONDS)
-
-
-def earlier_bulk_create_row(*, user_name: str, nonce: str, index: int) -> int | str | None:
-    """What the row's first send came to: its new id, "unknown", or "pending" (still being sent)."""
-    return store.read_claim(_bulk_row_marker(user_name, nonce, index))
-
-
-def remember_bulk_create_row(*, user_name: str, nonce: str, index: int, outcome: int | str) -> None:
-    """Record what the row's send came to (a new id, or "unknown"), for a second attempt to tell."""
-    store.remember(_bulk_row_marker(user_name, nonce, index), outcome, BULK_ROW_MARKER_SECONDS)
-
-
-def release_bulk_create_row(*, user_name: str, nonce: str, index: int) -> None:
-    """Nothing reached impact.com (no connection): the row may be sent again."""
-    store.release(_bulk_row_marker(user_name, nonce, index))
+def claim_bulk_create_row(*, user, nonce: str, index: int, new_code: NewPromoCode) -> tuple[LedgerEntry, bool]:
+    """Claim a reviewed row's one send: (its pending entry, True), or (the first send's entry, False)."""
+    key = bulk_row_key(user_name=user.get_username(), nonce=nonce, index=index)
+    return ledger_claim(key=key, user=user, action="create", screen="bulk-create", new_code=new_code)

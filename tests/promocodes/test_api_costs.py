@@ -59,6 +59,10 @@ MEASURED = {
     # The form shows its pickers again; their lists are the pickers row's cost, cached per period.
     "create preview": lambda client: client.post("/promo-codes/new/", {**NEW_CODE, "action": "preview"}),
     "expire": lambda client: client.post(f"/promo-codes/{WELCOME10}/expire/"),
+    "change": lambda client: client.post("/promo-codes/new/", {
+        "campaign_id": "1000", "assigned_partner_id": "2552842", "code": "WELCOME10", "type": "LI",
+        "credit_policy": "WINNER", "end_date": "2099-01-31", "replaces": str(WELCOME10), "action": "create"}),
+    "activity": lambda client: client.get("/activity/"),
     "CSV export": lambda client: client.get("/promo-codes/export.csv?campaign_id=1000"),
     "expire preview": lambda client: client.get(f"/promo-codes/bulk-expire/?id={WELCOME10}"),
 }

@@ -8,7 +8,6 @@ import re
 import threading
 import time
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -18,14 +17,17 @@ from helpers import HTMX, markup
 from helpers import page_text as text
 
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
-from promoadmin.impact.records import PromoCodeFilters
+from promoadmin.impact.records import NewPromoCode, PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_AUTH_TOKEN
 from promoadmin.promocodes import regex_check, selectors, services
 from promoadmin.promocodes.checks import overlaps
+from promoadmin.promocodes.models import LedgerEntry
 
 CREATE_URL = "/promo-codes/new/"
 CHECK_URL = "/promo-codes/new/check/"
 WELCOME10, SUMMER_RE, LASTCALL = 7000151, 7000156, 7000158
+
+SAFE1 = NewPromoCode(assigned_partner_id=2552842, campaign_id=1000, credit_policy="WINNER", code="SAFE1", type="LI")
 
 
 def new_code(**changes) -> dict:
@@ -244,9 +246,10 @@ def test_the_session_remembers_what_a_form_created_even_if_the_cache_forgets(edi
     assert len(promo_code_calls(sandbox)) == 2
 
 
-def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
+def test_a_submission_still_running_blocks_its_twin(editor_client, editor, sandbox):
     token = form_token(editor_client)
-    assert services.claim_form_token(SimpleNamespace(session={}), token) is None  # the first click, in flight
+    entry, earlier = services.claim_form_token(user=editor, token=token, new_code=SAFE1)  # the first click, in flight
+    assert entry.outcome == "pending" and earlier is None
 
     twin = editor_client.post(CREATE_URL, new_code(form_token=token))
 
@@ -256,14 +259,14 @@ def test_a_submission_still_running_blocks_its_twin(editor_client, sandbox):
 
 
 @pytest.mark.django_db(transaction=True)  # each thread claims on its own database connection
-def test_of_many_simultaneous_claims_exactly_one_wins():
+def test_of_many_simultaneous_claims_exactly_one_wins(editor):
     token = services.new_form_token()
     results, start = [], threading.Barrier(16)
 
     def claim():
         start.wait()
         try:
-            results.append(services.claim_form_token(SimpleNamespace(session={}), token))
+            results.append(services.claim_form_token(user=editor, token=token, new_code=SAFE1))
         finally:
             connection.close()  # this thread's own connection
 
@@ -273,8 +276,10 @@ def test_of_many_simultaneous_claims_exactly_one_wins():
     for thread in threads:
         thread.join()
 
-    assert results.count(None) == 1
-    assert {earlier.state for earlier in results if earlier} == {"pending"}
+    winners = [entry for entry, earlier in results if entry is not None]
+    assert len(winners) == 1
+    assert {earlier.pk for entry, earlier in results if earlier is not None} == {winners[0].pk}  # all found the first entry
+    assert LedgerEntry.objects.filter(key=services.form_key(token)).count() == 1
 
 
 def test_a_refused_form_can_be_fixed_and_sent_with_the_same_token(editor_client, sandbox):

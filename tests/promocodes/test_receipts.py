@@ -1,4 +1,7 @@
-"""Receipts after a write (views/receipts.py) through Django's test client, on the embedded sandbox."""
+"""Receipts after a write (views/receipts.py) through Django's test client, on the embedded sandbox.
+
+A receipt is a ledger entry's page (/activity/<id>/); the signed links promoadmin gave out before
+(/promo-codes/<id>/receipt/?r=...) keep working, and are made here as promoadmin made them."""
 
 from __future__ import annotations
 
@@ -20,9 +23,20 @@ SHIPFREE = 7000153
 
 
 def receipt_url_in(html: str) -> str:
-    match = re.search(r'href="(/promo-codes/\d+/receipt/\?r=[^"]+)"', html)
+    match = re.search(r'href="(/activity/\d+/)" class="receipt-link"', html)
     assert match, "no receipt link on the page"
     return unescape(match.group(1))
+
+
+def given_out_link(user, action: str, promo_code_id: int, code: str = "") -> str:
+    """A receipt link as promoadmin made them before the ledger: its facts signed into the link."""
+    request = RequestFactory().get("/")
+    request.user = user
+    return f"/promo-codes/{promo_code_id}/receipt/?r=" + receipts.make_token(request, action, promo_code_id, code=code)
+
+
+def created_id(response) -> int:
+    return int(response.redirect_chain[-1][0].rstrip("/").rsplit("/", 1)[-1])
 
 
 def new_code_form(code: str = "RECEIPT10", **overrides) -> dict:
@@ -48,7 +62,7 @@ def test_it_puts_a_receipt_link_in_the_create_success_message(editor_client):
     assert response.redirect_chain[-1][0].endswith(tuple(f"/promo-codes/{n}/" for n in range(7000161, 7000170)))
     body = response.content.decode()
     assert "Created promo code RECEIPT10." in text(response)
-    assert "/receipt/?r=" in receipt_url_in(body)
+    assert receipt_url_in(body).startswith("/activity/")
 
 
 def test_it_shows_what_was_sent_who_and_when_next_to_what_impact_says_now(editor_client, sandbox):
@@ -67,13 +81,13 @@ def test_it_shows_what_was_sent_who_and_when_next_to_what_impact_says_now(editor
     assert "differs" not in page
     # One live read of the code, nothing else.
     reads = sandbox.requests[before:]
-    assert [(r.method, r.path.rsplit("/", 2)[-2:]) for r in reads] == [("GET", ["PromoCodes", url.split("/")[2]])]
+    assert [(r.method, r.path.rsplit("/", 2)[-2:]) for r in reads] == [("GET", ["PromoCodes", str(created_id(created))])]
 
 
 def test_it_is_a_stable_link_that_reads_afresh_and_shows_later_changes(editor_client, sandbox):
     created = editor_client.post("/promo-codes/new/", new_code_form(), follow=True)
     url = receipt_url_in(created.content.decode())
-    promo_code_id = int(url.split("/")[2])
+    promo_code_id = created_id(created)
     get_impact_client().expire_promo_code(promo_code_id)  # someone expires it later
 
     page = text(editor_client.get(url))
@@ -100,7 +114,7 @@ def test_the_row_swapped_in_after_an_htmx_expire_links_its_receipt(editor_client
 
     body = response.content.decode()
     assert body.lstrip().startswith("<tr")
-    assert f"/promo-codes/{SHIPFREE}/receipt/?r=" in receipt_url_in(body)
+    assert "Receipt: expired SHIPFREE" in text(editor_client.get(receipt_url_in(body)))
 
 
 def test_a_viewer_may_read_a_receipt_someone_pasted(editor_client, viewer, client):
@@ -119,8 +133,8 @@ def test_a_viewer_may_read_a_receipt_someone_pasted(editor_client, viewer, clien
         lambda token: "not-a-token",
     ],
 )
-def test_it_refuses_an_altered_receipt_without_asking_impact(editor_client, sandbox, mangle):
-    url = receipt_url_in(editor_client.post(f"/promo-codes/{WELCOME10}/expire/", follow=True).content.decode())
+def test_it_refuses_an_altered_receipt_without_asking_impact(editor_client, editor, sandbox, mangle):
+    url = given_out_link(editor, "expire", WELCOME10, "WELCOME10")
     path, token = url.split("?r=")
     before = len(sandbox.requests)
 
@@ -131,8 +145,8 @@ def test_it_refuses_an_altered_receipt_without_asking_impact(editor_client, sand
     assert len(sandbox.requests) == before
 
 
-def test_it_refuses_a_receipt_moved_to_another_code(editor_client, sandbox):
-    url = receipt_url_in(editor_client.post(f"/promo-codes/{WELCOME10}/expire/", follow=True).content.decode())
+def test_it_refuses_a_receipt_moved_to_another_code(editor_client, editor, sandbox):
+    url = given_out_link(editor, "expire", WELCOME10, "WELCOME10")
 
     response = editor_client.get(url.replace(f"/{WELCOME10}/", f"/{SHIPFREE}/"))
 
@@ -148,9 +162,7 @@ def test_a_forged_payload_signed_with_another_key_is_refused(editor_client):
 
 
 def test_it_says_so_when_impact_no_longer_has_the_code(editor_client, editor):
-    request = RequestFactory().get("/")
-    request.user = editor
-    url = receipts.receipt_url(request, "expire", 6999999, code="GONE")
+    url = given_out_link(editor, "expire", 6999999, "GONE")
 
     response = editor_client.get(url)
 
@@ -163,3 +175,12 @@ def test_an_absurd_id_is_refused_before_any_request(editor_client, sandbox):
 
     assert response.status_code == 400
     assert upstream_requests(sandbox) == []
+
+
+def test_a_link_given_out_before_the_ledger_still_works(editor_client, editor):
+    editor_client.post(f"/promo-codes/{WELCOME10}/expire/")
+
+    page = text(editor_client.get(given_out_link(editor, "expire", WELCOME10, "WELCOME10")))
+
+    assert "Receipt: expired WELCOME10" in page
+    assert "State INACTIVE (expected) INACTIVE ✓ yes" in page

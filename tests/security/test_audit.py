@@ -138,10 +138,9 @@ def test_it_writes_the_audit_line_to_stdout_as_json():
     script = """
 import django
 django.setup()
-from types import SimpleNamespace
 from promoadmin.promocodes import audit
-user = SimpleNamespace(is_authenticated=True, get_username=lambda: "alice")
-audit.log_write(user, "expire", None, promo_code_id=7000151, outcome="expired")
+from promoadmin.promocodes.models import LedgerEntry
+audit.log_entry(LedgerEntry(username="alice", action="expire", promo_code_id=7000151, outcome="expired", upstream_status=200))
 """
     env = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG")}
     env["DJANGO_SETTINGS_MODULE"] = "promoadmin.settings"

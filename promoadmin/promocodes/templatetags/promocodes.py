@@ -117,7 +117,7 @@ class CachedRowNode(template.Node):
         self.nodelist = nodelist
 
     def render(self, context):
-        if context.get("just_expired"):  # an expire's answer carries its own receipt link: never reused
+        if context.get("just_expired") or context.get("already_expired"):  # an expire's answer has its own note and receipt: never reused
             return self.nodelist.render(context)
         promo = self.promo.resolve(context)
         now = timezone.now()

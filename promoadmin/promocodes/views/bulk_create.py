@@ -340,45 +340,41 @@ class Outcome:
 
 
 def create_one(request: HttpRequest, nonce: str, index: int, line: int, values: dict) -> Outcome:
-    """Check the row again, claim its marker, send it once (services.promo_code_create). Never raises ImpactError."""
+    """Check the row again, claim it (its ledger entry), send it once (services.promo_code_create). Never raises ImpactError."""
     code = str(values.get("code", ""))
     errors, new_code = validate(values)
     if new_code is None:
         return Outcome(index, line, code, "not-sent", "No longer valid: " + " ".join(errors))
-    row = {"user_name": request.user.get_username(), "nonce": nonce, "index": index}
     search_url = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
-    if not services.claim_bulk_create_row(**row):
-        return _sent_before(request, index, line, new_code, services.earlier_bulk_create_row(**row), search_url)
-    result = services.promo_code_create(user=request.user, new_code=new_code)
+    entry, claimed = services.claim_bulk_create_row(user=request.user, nonce=nonce, index=index, new_code=new_code)
+    if not claimed:
+        return _sent_before(index, line, new_code, entry, search_url)
+    result = services.promo_code_create(user=request.user, new_code=new_code, entry=entry, screen="bulk-create")
     err = result.error
     if result.done:
-        services.remember_bulk_create_row(**row, outcome=result.promo_code_id)
-        receipt = receipts.receipt_url(request, "create", result.promo_code_id, code=new_code.code, new_code=new_code)
-        return Outcome(index, line, new_code.code, "created", promo_code_id=result.promo_code_id, receipt_url=receipt)
+        return Outcome(index, line, new_code.code, "created", promo_code_id=result.promo_code_id,
+                       receipt_url=receipts.entry_url(result.entry))
     if result.outcome == services.REJECTED:
         details = [f"{name or 'request'}: {message}" for name, messages in err.field_errors.items() for message in messages]
         return Outcome(index, line, new_code.code, "refused", " ".join([err.message, *details]))
     if isinstance(err, ImpactUnreachable):
-        # No connection was ever made, so nothing was created: free the row for another try.
-        services.release_bulk_create_row(**row)
+        # No connection was ever made, so nothing was created: the row may be sent again (its claim is freed).
         return Outcome(index, line, new_code.code, "failed", f"{err.message} Nothing was sent for this row.", stop=True)
     if result.outcome == services.UNKNOWN:
-        # The request may have reached impact.com: never resend blindly.
-        services.remember_bulk_create_row(**row, outcome="unknown")
+        # The request may have reached impact.com: never resend blindly (the claim stays until it is settled).
         return Outcome(index, line, new_code.code, "unknown",
                        f"{err.message} The code may or may not exist: look for it before uploading this row again.",
                        search_url=search_url)
     return Outcome(index, line, new_code.code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
 
 
-def _sent_before(request: HttpRequest, index: int, line: int, new_code: NewPromoCode, earlier, search_url: str) -> Outcome:
-    """A row this review already sent (a double click, a batch re-sent): what that first attempt did."""
-    if isinstance(earlier, int):
+def _sent_before(index: int, line: int, new_code: NewPromoCode, earlier, search_url: str) -> Outcome:
+    """A row this review already sent (a double click, a batch re-sent): what that first attempt did (its ledger entry)."""
+    if earlier.outcome == services.CREATED:
         return Outcome(index, line, new_code.code, "created-earlier",
                        "Created earlier from this review (it is never sent twice); nothing was sent now.",
-                       promo_code_id=earlier,
-                       receipt_url=receipts.receipt_url(request, "create", earlier, code=new_code.code, new_code=new_code))
-    if earlier == "unknown":
+                       promo_code_id=earlier.promo_code_id, receipt_url=receipts.entry_url(earlier))
+    if earlier.outcome == services.UNKNOWN:
         return Outcome(index, line, new_code.code, "unknown",
                        "Sent earlier from this review, and impact.com never confirmed it; nothing was sent now. "
                        "Look for the code before uploading this row again.", search_url=search_url)

@@ -66,7 +66,7 @@ def request_line(client: ImpactClient, promo_code_id: int) -> str:
 class Outcome:
     promo_code_id: int
     code: str
-    status: str  # expired | failed | unknown | not-found | not-sent
+    status: str  # expired | already | failed | unknown | not-found | not-sent
     message: str = ""
     receipt_url: str = ""
     stop: bool = False
@@ -75,6 +75,7 @@ class Outcome:
     def label(self) -> str:
         return {
             "expired": "Expired",
+            "already": "Already expired",
             "failed": "Failed",
             "unknown": "Outcome unknown",
             "not-found": "Not found",
@@ -84,11 +85,13 @@ class Outcome:
 
 def expire_one(request: HttpRequest, promo_code_id: int, code: str) -> Outcome:
     """One DELETE (services.promo_code_expire: one audit line), one outcome. Never raises ImpactError."""
-    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id)
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, code=code, screen="bulk-expire")
     err = result.error
+    if result.already_expired:  # promoadmin expired it before: nothing sent, no second entry
+        message = presenters.already_expired(promo_code_id, None, result.earlier)
+        return Outcome(promo_code_id, code, "already", message, receipt_url=receipts.entry_url(result.earlier))
     if result.done:
-        receipt = receipts.receipt_url(request, "expire", promo_code_id, code=code)
-        return Outcome(promo_code_id, code, "expired", receipt_url=receipt)
+        return Outcome(promo_code_id, code, "expired", receipt_url=receipts.entry_url(result.entry))
     if isinstance(err, ImpactNotFound):
         return Outcome(promo_code_id, code, "not-found", f"impact.com has no promo code {promo_code_id}.")
     if result.outcome == services.UNKNOWN:

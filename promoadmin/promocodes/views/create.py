@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,13 +22,14 @@ from promoadmin.impact.errors import (
     ImpactTimeout,
     ImpactUnreachable,
 )
+from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 from promoadmin.web.middleware import add_retry_after
 
 from .. import budget, lookups, presenters, selectors, services
 from ..checks.regex import try_regex
 from ..checks.risk_notes import risk_notes
-from ..forms import MAX_CODE_LENGTH, PromoCodeFilterForm, PromoCodeForm
+from ..forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
 from ..models import CREATE_PERMISSION
 from ..services import endpoint_missing
 from . import receipts
@@ -49,26 +51,26 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
             try:
                 with budget.for_write():  # the checks' reads belong to a write: they may use the reserve
                     new_code = lookups.with_deal_name(new_code)
-                    guard_status = _create_guards(request, form, new_code, token, found)
+                    old = _code_to_replace(form)
+                    found["old"] = old
+                    entry, guard_status = _create_guards(request, form, new_code, token, found, old)
             except ImpactError as err:  # from a read before the create: nothing was sent
                 result = services.promo_code_create_not_sent(user=request.user, new_code=new_code, error=err)
-                services.release_form_token(token)
                 failure, status = err, _create_failed(form, new_code, result, sent=False)
             else:
                 if guard_status is not None:
                     status = guard_status  # nothing was sent: a preview, or a check said no
+                elif old is not None:
+                    replaced = services.promo_code_replace(user=request.user, old=old, new_fields=new_code, entry=entry)
+                    if replaced.new and replaced.new.done:
+                        return _changed(request, old, new_code, replaced)
+                    failure, status = _change_failed(form, old, new_code, replaced)
                 else:
-                    result = services.promo_code_create(user=request.user, new_code=new_code)
+                    result = services.promo_code_create(user=request.user, new_code=new_code, entry=entry)
                     if result.done:
-                        return _created(request, token, new_code, result.promo_code_id)
-                    if result.outcome == services.UNKNOWN and isinstance(result.error, ImpactTimeout):
-                        services.remember_unknown(token)  # it may still be created: this form must not send it again
-                    else:  # not created, or created and now active, which the duplicate check will find
-                        services.release_form_token(token)
+                        return _created(request, new_code, result)
                     if result.outcome == services.REJECTED:
-                        form.add_upstream_errors(result.error.field_errors)
-                        if not result.error.field_errors:
-                            form.add_error(None, f"impact.com refused the code: {result.error.message}")
+                        _add_refusal(form, result.error)
                     else:
                         failure, status = result.error, _create_failed(form, new_code, result, sent=True)
     else:
@@ -118,13 +120,36 @@ def promo_code_create_check(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "promocodes/form.html#live_checks", _live_checks(request.GET))
 
 
-def _created(request: HttpRequest, token: str, new_code, promo_code_id: int) -> HttpResponse:
-    """After a create: remember it for the form's token, say so with a receipt, open the new code."""
-    services.remember_created(request, token, promo_code_id, new_code.code)
-    receipt = receipts.receipt_url(request, "create", promo_code_id, code=new_code.code, new_code=new_code)
+def _created(request: HttpRequest, new_code, result: services.WriteResult) -> HttpResponse:
+    """After a create: say so with a receipt (its ledger entry), open the new code."""
+    receipt = receipts.entry_url(result.entry)
     messages.success(request, presenters.write_done("Created", new_code.code, receipt))
-    detail_url = reverse("promocodes:detail", args=[promo_code_id])
+    detail_url = reverse("promocodes:detail", args=[result.promo_code_id])
     return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+
+
+def _changed(request: HttpRequest, old, new_code, replaced: services.ReplaceResult) -> HttpResponse:
+    """After a change by replacement whose new code exists: say what each step did, open the new code."""
+    text, warning = presenters.change_done(old, new_code, replaced, receipts.entry_url(replaced.new.entry))
+    (messages.warning if warning else messages.success)(request, text)
+    detail_url = reverse("promocodes:detail", args=[replaced.new.promo_code_id])
+    return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+
+
+def _change_failed(form: PromoCodeForm, old, new_code, replaced: services.ReplaceResult):
+    """The new code was not created: say exactly what happened to the old one. (failure, status)"""
+    new = replaced.new
+    if new is not None and new.outcome == services.REJECTED:
+        form.add_upstream_errors(new.error.field_errors)
+    form.add_error(None, presenters.change_failed(old, new_code, replaced))
+    err = (new or replaced.old).error
+    return err, (err.status if err is not None else 502)
+
+
+def _add_refusal(form: PromoCodeForm, err: ImpactError) -> None:
+    form.add_upstream_errors(err.field_errors)
+    if not err.field_errors:
+        form.add_error(None, f"impact.com refused the code: {err.message}")
 
 
 def _create_failed(form: PromoCodeForm, new_code, result: services.WriteResult, *, sent: bool) -> int:
@@ -145,14 +170,8 @@ def _create_failed(form: PromoCodeForm, new_code, result: services.WriteResult, 
             f"{err.title}. {err.message} It may still create {new_code.code}: promoadmin cannot tell. "
             "Check the list for it in a minute before submitting again.",
         )
-    else:  # impact.com answered, but not with a success: the code may exist anyway, so look before
-        # inviting a retry (never retry blindly). Not after a timeout: the request may still land later.
-        try:
-            created = selectors.created_anyway(new_code)
-        except ImpactError:
-            form.add_error(None, f"{err.title}. {presenters.create_outcome_unknown(err, new_code)}")
-        else:
-            form.add_error(None, f"{err.title}. {presenters.create_outcome_found(err, new_code, created)}")
+    else:  # impact.com answered, but not with a success: the code may exist anyway, so look (one read)
+        form.add_error(None, f"{err.title}. {_settle_now(err, new_code, result.entry)}")
     return shown.status
 
 
@@ -189,23 +208,27 @@ def _live_checks(values) -> dict:
     }
 
 
-def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: str, found: dict) -> int | None:
-    """The checks before a create. None: send it now; else nothing is sent, answer with this status.
+def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: str, found: dict, old):
+    """The checks before a create. (the claimed ledger entry, None): send it now; else nothing is
+    sent, answer with the status.
 
-    One submission per form (its token), then one list call for duplicates and overlaps. A preview
-    makes the same checks and stops, showing the request instead; it leaves the token unused.
+    One submission per form (its token, claimed as a ledger entry), then one list call for
+    duplicates and overlaps (the code being changed is no duplicate of its replacement). A preview
+    makes the same checks and stops, showing the request(s) instead; it claims nothing.
     An ImpactError from the list call propagates: nothing was sent.
     """
     preview = request.POST.get("action") == "preview"
-    earlier = None if preview else services.claim_form_token(request, token)
+    entry, earlier = (None, None) if preview else services.claim_form_token(user=request.user, token=token, new_code=new_code)
     if earlier:
         form.add_error(None, presenters.earlier_submission_message(earlier, new_code))
-        return 409
+        return None, 409
     try:
         conflicts = selectors.check_conflicts(new_code)
     except Exception:
-        services.release_form_token(None if preview else token)  # nothing was sent
+        services.ledger_release(entry)  # nothing was sent
         raise
+    if old is not None and conflicts.duplicate is not None and conflicts.duplicate.id == old.id:
+        conflicts = dataclasses.replace(conflicts, duplicate=None)  # it is expired first
     found.update(conflicts=conflicts, new_code=new_code)
     if conflicts.duplicate:
         form.add_error("code", presenters.duplicate_message(conflicts))
@@ -215,11 +238,21 @@ def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: s
         form.add_error("confirm_overlap", "Tick this box to create the code anyway, or change the code.")
     if preview:
         found["preview"] = services.preview_request(new_code)
-        return 200
+        if old is not None:
+            found["replace_plan"] = presenters.replace_plan(old, new_code, services.same_code_text(old, new_code))
+        return None, 200
     if form.errors:
-        services.release_form_token(token)
-        return 422
-    return None
+        services.ledger_release(entry)
+        return None, 422
+    return entry, None
+
+
+def _code_to_replace(form: PromoCodeForm):
+    """The code a change replaces, read fresh (one call), or None for a plain create. Raises ImpactError."""
+    promo_code_id = form.cleaned_data.get("replaces")
+    if not promo_code_id:
+        return None
+    return get_impact_client().get_promo_code(promo_code_id, fresh=True)
 
 
 def _create_initial(request: HttpRequest) -> dict:
@@ -233,4 +266,46 @@ def _create_initial(request: HttpRequest) -> dict:
         value = request.GET.get(name, "").strip()
         if value:
             initial[name] = value[:MAX_CODE_LENGTH]
+    return {**initial, **_copied_code(request)}
+
+
+def _copied_code(request: HttpRequest) -> dict:
+    """The detail page's Change… (`?replace=<id>`) and Duplicate (`?from=<id>`): the form prefilled
+    from that code, read from impact.com (one call). Duplicate leaves the code empty; Change keeps
+    it and names the code it replaces. A start already past is left empty: the new code starts now."""
+    kind = "replace" if "replace" in request.GET else "from" if "from" in request.GET else None
+    if kind is None:
+        return {}
+    raw = request.GET[kind].strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        raise Http404("That is not an impact.com promo code id.")
+    try:
+        promo = get_impact_client().get_promo_code(int(raw))
+    except ImpactNotFound:
+        raise Http404(f"impact.com has no promo code {raw}.") from None
+    now = timezone.now()
+    initial = {
+        "campaign_id": promo.campaign_id,
+        "assigned_partner_id": promo.assigned_partner_id,
+        "credit_policy": promo.credit_policy,
+        "type": promo.type,
+        "start_date": timezone.localdate(promo.start_date) if promo.start_date and promo.start_date > now else None,
+        "end_date": timezone.localdate(promo.end_date) if promo.end_date else None,
+        "deal_id": promo.deal.id if promo.deal else None,
+        "deal_name": promo.deal.name if promo.deal else "",
+    }
+    if kind == "replace":
+        initial.update(code=promo.code, replaces=promo.id)
     return initial
+
+
+def _settle_now(err: ImpactError, new_code, entry) -> str:
+    """impact.com answered the create with a 5xx or garbage: the code may exist anyway, so settle the
+    ledger entry now (one read) before inviting a retry (never retry blindly). Not after a timeout:
+    the request may still land later; /activity/ settles that one ("Check now")."""
+    try:
+        entry = services.ledger_settle(entry=entry)
+    except ImpactError:
+        services.ledger_free_key(entry)
+        return presenters.create_outcome_unknown(err, new_code)
+    return presenters.create_outcome_found(err, new_code, entry.promo_code_id if entry.outcome == services.CREATED else None)

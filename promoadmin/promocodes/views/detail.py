@@ -13,7 +13,7 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 
-from .. import lookups
+from .. import lookups, presenters, selectors
 from ..forms import MAX_ID
 from .listing import list_url_from_referer
 
@@ -22,8 +22,17 @@ from .listing import list_url_from_referer
 @vary_on_headers("HX-Request", "HX-History-Restore-Request")
 def promo_code_detail(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     promo = lookups.with_names(_get_promo_code_or_404(promo_code_id, fresh=wants_fresh_data(request)))
-    template = "promocodes/detail.html#summary" if wants_fragment(request) else "promocodes/detail.html"
-    return TemplateResponse(request, template, {"promo": promo, "list_url": list_url_from_referer(request)})
+    if wants_fragment(request):
+        return TemplateResponse(request, "promocodes/detail.html#summary", {"promo": promo})
+    history = selectors.code_history(promo_code_id)
+    context = {
+        "promo": promo,
+        "list_url": list_url_from_referer(request),
+        "history": [(entry, presenters.ledger_line(entry)) for entry in history],
+        # impact.com has the code, and no entry of ours says we created it: someone made it elsewhere.
+        "created_elsewhere": not any(e.promo_code_id == promo_code_id and e.action == "create" and e.outcome == "created" for e in history),
+    }
+    return TemplateResponse(request, "promocodes/detail.html", context)
 
 
 def _get_promo_code_or_404(promo_code_id: int, *, fresh: bool = False):

@@ -34,26 +34,37 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         raise PermissionDenied("You may not expire promo codes. Ask an administrator for the editor role.")
     if not 1 <= promo_code_id <= MAX_ID:
         raise Http404("No such promo code.")
-    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True)
+    on_detail = request.htmx and request.htmx.target == "promo-code-summary"
+    screen = "list" if request.htmx and not on_detail else "detail"
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True, screen=screen)
     if not result.done:
         known = _expire_outcome(result.error, promo_code_id)
         if known is result.error:
             raise known
         raise known from result.error
     promo = result.promo
+    if promo is None and result.already_expired:
+        messages.info(request, presenters.already_expired(promo_code_id, None, result.earlier))
+        detail_url = reverse("promocodes:detail", args=[promo_code_id])
+        return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
     if promo is None:
         # Expired, but the code could not be read back: say what is known rather than show an error.
         messages.success(request, f"Expired promo code {promo_code_id} (impact.com did not show it afterwards).")
         detail_url = reverse("promocodes:detail", args=[promo_code_id])
         return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
     promo = lookups.with_names(promo)
-    receipt = receipts.receipt_url(request, "expire", promo_code_id, code=promo.code)
+    already = presenters.already_expired(promo_code_id, promo, result.earlier) if result.already_expired else ""
+    entry = result.earlier if result.already_expired else result.entry
+    receipt = receipts.entry_url(entry) if entry else ""
     if wants_fragment(request):
-        fragment = "summary" if request.htmx.target == "promo-code-summary" else "row"
-        template = "promocodes/detail.html#summary" if fragment == "summary" else "promocodes/list.html#row"
-        response = TemplateResponse(request, template, {"promo": promo, "just_expired": True, "receipt_url": receipt})
+        template = "promocodes/detail.html#summary" if on_detail else "promocodes/list.html#row"
+        context = {"promo": promo, "just_expired": not already, "already_expired": already, "receipt_url": receipt}
+        response = TemplateResponse(request, template, context)
         return trigger_client_event(response, "promo-code-expired")  # the list's counts are asked again
-    messages.success(request, presenters.write_done("Expired", promo.code, receipt))
+    if already:
+        messages.info(request, already)
+    else:
+        messages.success(request, presenters.write_done("Expired", promo.code, receipt))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = reverse("promocodes:detail", args=[promo_code_id])

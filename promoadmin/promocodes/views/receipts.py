@@ -1,11 +1,11 @@
 """Receipts: after a create or an expire, a page with a stable URL that shows what was sent, who sent
 it and when, next to what impact.com says about the code now.
 
-promoadmin stores nothing about promo codes, so the receipt's facts travel in its URL:
-`/promo-codes/<id>/receipt/?r=<token>`, where the token is signed with SECRET_KEY
-(`django.core.signing`). Anyone can read a token (it is only compressed base64), nobody can change
-one: an altered link is refused. Opening a receipt reads the code live from impact.com (one API
-call). Receipts do not expire: they are meant for tickets and the wiki.
+A receipt is a ledger entry: `/activity/<entry id>/` (`entry_url`). Older receipts carried their
+facts in the link, `/promo-codes/<id>/receipt/?r=<token>`, signed with SECRET_KEY
+(`django.core.signing`): those links were given out (tickets, the wiki), so they keep working,
+though promoadmin makes no new ones. Opening a receipt reads the code live from impact.com (one API
+call). Receipts do not expire (ledger entries last LEDGER_RETENTION_DAYS).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from promoadmin.impact.errors import ImpactNotFound
 from promoadmin.impact.factory import get_impact_client
-from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, NewPromoCode, PromoCode
+from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, PromoCode
 
 from ..formatting import full_datetime
 from ..forms import MAX_ID
@@ -47,9 +47,9 @@ def make_token(request: HttpRequest, action: str, promo_code_id: int, *, code: s
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
-def receipt_url(request: HttpRequest, action: str, promo_code_id: int, *, code: str = "", new_code: NewPromoCode | None = None) -> str:
-    token = make_token(request, action, promo_code_id, code=code, sent=new_code.to_form() if new_code else None)
-    return reverse("promocodes:receipt", args=[promo_code_id]) + "?r=" + token
+def entry_url(entry) -> str:
+    """The stable receipt of one write: its ledger entry's page."""
+    return reverse("activity:entry", args=[entry.pk])
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,11 @@ class Receipt:
         if self.action == "create":
             return "POST /Advertisers/…/PromoCodes"
         return f"DELETE /Advertisers/…/PromoCodes/{self.promo_code_id}"
+
+
+    @classmethod
+    def from_entry(cls, entry) -> Receipt:
+        return cls(entry.action, entry.promo_code_id, entry.code, entry.username, entry.at, dict(entry.sent or {}))
 
 
 class InvalidReceipt(Exception):
@@ -181,6 +186,19 @@ def promo_code_receipt(request: HttpRequest, promo_code_id: int) -> HttpResponse
     except InvalidReceipt as err:
         context["invalid"] = str(err)
         return TemplateResponse(request, "promocodes/receipt.html", context, status=400)
+    return _render(request, receipt, context)
+
+
+def render_entry_receipt(request: HttpRequest, entry) -> HttpResponse:
+    """A ledger entry's page: the receipt of what it sent, or, when no code came of it, the entry alone."""
+    context: dict[str, Any] = {"promo_code_id": entry.promo_code_id, "entry": entry}
+    if entry.promo_code_id is None:
+        return TemplateResponse(request, "promocodes/receipt.html", {**context, "receipt": Receipt.from_entry(entry), "lines": []})
+    return _render(request, Receipt.from_entry(entry), context)
+
+
+def _render(request: HttpRequest, receipt: Receipt, context: dict) -> HttpResponse:
+    promo_code_id = receipt.promo_code_id
     try:
         promo = get_impact_client().get_promo_code(promo_code_id, fresh=True)
     except ImpactNotFound:
