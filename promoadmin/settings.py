@@ -297,6 +297,11 @@ AXES_CLIENT_IP_CALLABLE = "promoadmin.web.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "promoadmin.web.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # One row per failed attempt is enough; no row per successful sign-in and sign-out.
+# The overlap check (checks/overlaps.py, which takes them as arguments): seconds one run of the
+# patterns may take before they count as too slow to test, and for bulk create the seconds in all to
+# then try each pattern of a slow run alone, so that one slow pattern leaves the others checked.
+OVERLAP_TIMEOUT = 2.0
+OVERLAP_RETRY_SECONDS = 4.0
 AXES_DISABLE_ACCESS_LOG = True
 
 LOGGING = {

@@ -226,6 +226,6 @@ def created_anyway(new_code: NewPromoCode) -> PromoCode | None:
 
 
 def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime) -> ConflictCheck:
-    [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now)
+    [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now, timeout=settings.OVERLAP_TIMEOUT)
     return dataclasses.replace(check, overlaps=found.overlaps, pattern_too_slow=found.pattern_too_slow, unchecked=found.unchecked)
 

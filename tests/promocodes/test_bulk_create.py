@@ -17,7 +17,6 @@ from helpers import upstream_requests
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
 from promoadmin.promocodes import regex_check
-from promoadmin.promocodes.checks import overlaps
 from promoadmin.promocodes.views import bulk_create
 
 URL = "/promo-codes/bulk-create/"
@@ -429,7 +428,7 @@ def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, san
     assert "confirm_overlap" not in response.content.decode()
 
 
-def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sandbox, monkeypatch):
+def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sandbox, monkeypatch, settings):
     runs = count_regex_runs(monkeypatch)
     rows = [f"{1000 + i % 4},2552907,CODE{i}X,LI,,,,," if i % 10 else f"{1000 + i % 4},2552907,^CODE{i}-[A-Z]{{2}}$,RE,,,,,"
             for i in range(bulk_create.MAX_ROWS - 2)]
@@ -453,9 +452,9 @@ def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sa
     ]
 
 
-def test_a_regex_too_slow_to_test_is_a_warning_naming_it(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
-    monkeypatch.setattr(overlaps, "OVERLAP_RETRY_SECONDS", 5.0)  # room for a busy machine; about 0.6 s are used
+def test_a_regex_too_slow_to_test_is_a_warning_naming_it(editor_client, sandbox, settings):
+    settings.OVERLAP_TIMEOUT = 0.5
+    settings.OVERLAP_RETRY_SECONDS = 5.0  # room for a busy machine; about 0.6 s are used
     started = time.monotonic()
 
     response = upload(

@@ -21,7 +21,6 @@ from promoadmin.impact.factory import get_impact_client, reset_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_AUTH_TOKEN
 from promoadmin.promocodes import regex_check, selectors, services
-from promoadmin.promocodes.checks import overlaps
 
 CREATE_URL = "/promo-codes/new/"
 CHECK_URL = "/promo-codes/new/check/"
@@ -197,8 +196,8 @@ def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, san
     assert response.status_code == 302
 
 
-def test_an_overlapping_pattern_that_is_too_slow_to_check_is_refused(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
+def test_an_overlapping_pattern_that_is_too_slow_to_check_is_refused(editor_client, sandbox, settings):
+    settings.OVERLAP_TIMEOUT = 0.5
     assert editor_client.post(CREATE_URL, new_code(code="A" * 40 + "B")).status_code == 302
     started = time.monotonic()
 

@@ -218,7 +218,10 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
         others.setdefault(row.new_code.campaign_id, []).append(row.new_code)
     in_file = {id(row.new_code): (index, row) for index, row in checked}
     found = overlaps.find_overlaps(
-        [row.new_code for _, row in checked], others, retry_seconds=overlaps.OVERLAP_RETRY_SECONDS
+        [row.new_code for _, row in checked],
+        others,
+        timeout=settings.OVERLAP_TIMEOUT,
+        retry_seconds=settings.OVERLAP_RETRY_SECONDS,
     )
     for (_, row), result in zip(checked, found, strict=True):
         row.warnings.extend(presenters.bulk_overlap_warnings(result, in_file))
