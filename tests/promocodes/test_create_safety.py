@@ -20,7 +20,7 @@ from helpers import page_text as text
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 from promoadmin.impact.records import PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_AUTH_TOKEN
-from promoadmin.promocodes import regex_check, selectors, services
+from promoadmin.promocodes import regex_check, services
 
 CREATE_URL = "/promo-codes/new/"
 CHECK_URL = "/promo-codes/new/check/"
@@ -139,8 +139,8 @@ def test_when_the_check_cannot_be_made_nothing_is_sent(editor_client, sandbox):
     assert ("POST", "PromoCodes") not in calls(sandbox)
 
 
-def test_a_campaign_with_more_active_codes_than_a_page_gets_a_second_call_for_duplicates(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(selectors, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
+def test_a_campaign_with_more_active_codes_than_a_page_gets_a_second_call_for_duplicates(editor_client, sandbox, settings):
+    settings.IMPACT_MAX_PAGE_SIZE = 2  # as if the campaign had over 1000 active codes
 
     response = editor_client.post(CREATE_URL, new_code(code="anvilbogo"))  # not among the 2 newest
 
