@@ -62,6 +62,10 @@ if not IMPACT_TIMEOUT + 5 <= REQUEST_TIMEOUT <= 300:
 IMPACT_SCAN_MAX_PAGES = env.int("IMPACT_SCAN_MAX_PAGES", default=5)
 if not 1 <= IMPACT_SCAN_MAX_PAGES <= 50:
     raise ImproperlyConfigured("IMPACT_SCAN_MAX_PAGES must be a number of pages between 1 and 50.")
+# impact.com's largest list page: the scans, the CSV export and the create form's duplicate check
+# read pages this big. impact.com fixes it, so it is no environment variable; it is a setting so that
+# tests can turn the sandbox's few codes into a big account (pages of 20).
+IMPACT_MAX_PAGE_SIZE = 1000
 # Below this many remaining requests in the hour, every page warns.
 IMPACT_RATE_LIMIT_WARNING = env.int("IMPACT_RATE_LIMIT_WARNING", default=100)
 # Each person's share of the account's hourly requests for reads (administrators: the larger one),
@@ -280,12 +284,28 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 
+# The bulk pages and the CSV export: plain settings (no environment variables), read when used, so
+# that a test can lower them. A bulk create file: at most this many bytes (held in memory, never
+# stored) and rows. A bulk expire batch: at most this many codes, one DELETE each, against an hourly
+# budget of about 1000 requests. A signed bulk confirmation or review may be sent for this many seconds
+# (their messages say "more than an hour old"). The export streams this many rows at a time.
+BULK_CREATE_MAX_BYTES = 1_000_000
+BULK_CREATE_MAX_ROWS = 500
+BULK_EXPIRE_MAX_CODES = 500
+BULK_TOKEN_MAX_AGE = 3600
+EXPORT_ROWS_PER_CHUNK = 200
+
 # User-written regexes (regex_limits.py): seconds of matching one request may use in all, and
 # matches one user may run at a time (claimed in the cache: share it with Redis across instances).
 REGEX_SECONDS_PER_REQUEST = env.float("REGEX_SECONDS_PER_REQUEST", default=5.0)
 REGEX_RUNS_PER_USER = env.int("REGEX_RUNS_PER_USER", default=1)
 if not 0 < REGEX_SECONDS_PER_REQUEST <= 60 or REGEX_RUNS_PER_USER < 1:
     raise ImproperlyConfigured("REGEX_SECONDS_PER_REQUEST must be between 0 and 60, REGEX_RUNS_PER_USER at least 1.")
+# The overlap check (checks/overlaps.py, which takes them as arguments): seconds one run of the
+# patterns may take before they count as too slow to test, and for bulk create the seconds in all to
+# then try each pattern of a slow run alone, so that one slow pattern leaves the others checked.
+OVERLAP_TIMEOUT = 2.0
+OVERLAP_RETRY_SECONDS = 4.0
 
 # Failed sign-ins (django-axes, see promocodes/lockout.py): after this many failures for one user
 # name from one client address, that pair waits this long. Counted in the database, every door.

@@ -41,12 +41,11 @@ from promoadmin.shared_state import store
 
 # Requests left for everybody else: a bulk job may not spend the last of these.
 RESERVE = 20
-SCAN_PAGE_SIZE = 1000  # impact.com's largest page
 
 
-def calls_for(total: int, page_size: int = SCAN_PAGE_SIZE) -> int:
-    """API calls needed to read `total` codes in pages of `page_size` (an empty list still costs one)."""
-    return max(1, math.ceil(total / page_size))
+def calls_for(total: int) -> int:
+    """API calls needed to read `total` codes in impact.com's largest pages (an empty list still costs one)."""
+    return max(1, math.ceil(total / settings.IMPACT_MAX_PAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -134,11 +133,11 @@ def scan_promo_codes(
 
 def _scan_pages(client: ImpactClient, filters: PromoCodeFilters, *, cached: bool):
     if not cached:
-        yield from client.iter_promo_code_pages(filters, page_size=SCAN_PAGE_SIZE)
+        yield from client.iter_promo_code_pages(filters, page_size=settings.IMPACT_MAX_PAGE_SIZE)
         return
     number = 1
     while True:
-        page = client.list_promo_codes(filters, page=number, page_size=SCAN_PAGE_SIZE)
+        page = client.list_promo_codes(filters, page=number, page_size=settings.IMPACT_MAX_PAGE_SIZE)
         yield page
         if not page.has_next or not page.items:
             return

@@ -42,7 +42,6 @@ MAX_SHOWN = 500  # rows on the page; the count above the table is always complet
 SOON = timedelta(days=7)
 # The filters that combine with a view; the view sets the state and the dates itself.
 COMBINABLE = ("campaign_id", "code", "partner_id", "deal_id", "credit_policy", "type")
-ACTIVE_PAGE_SIZE = 1000  # the most impact.com sends in one page
 NO_LOCAL_FILTERS = LocalFilters()
 
 
@@ -260,12 +259,12 @@ def check_conflicts(new_code: NewPromoCode, *, now: datetime | None = None) -> C
 def active_codes(campaign_id: int):
     """The first page (up to 1000) of a campaign's ACTIVE codes, past the cache: one list call."""
     return get_impact_client().list_promo_codes(
-        PromoCodeFilters(campaign_id=campaign_id, state="ACTIVE"), page_size=ACTIVE_PAGE_SIZE, fresh=True
+        PromoCodeFilters(campaign_id=campaign_id, state="ACTIVE"), page_size=settings.IMPACT_MAX_PAGE_SIZE, fresh=True
     )
 
 
 def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime) -> ConflictCheck:
-    [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now)
+    [found] = find_overlaps([check.new_code], {check.new_code.campaign_id: active}, now=now, timeout=settings.OVERLAP_TIMEOUT)
     return dataclasses.replace(check, overlaps=found.overlaps, pattern_too_slow=found.pattern_too_slow, unchecked=found.unchecked)
 
 

@@ -17,7 +17,6 @@ from helpers import upstream_requests
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
 from promoadmin.promocodes import regex_check
-from promoadmin.promocodes.checks import overlaps
 from promoadmin.promocodes.views import bulk_create
 
 URL = "/promo-codes/bulk-create/"
@@ -203,8 +202,8 @@ def test_a_broken_file_is_refused_with_a_reason(editor_client, sandbox, raw, sta
     assert upstream_requests(sandbox) == []
 
 
-def test_too_many_rows(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(bulk_create, "MAX_ROWS", 3)
+def test_too_many_rows(editor_client, sandbox, settings):
+    settings.BULK_CREATE_MAX_ROWS = 3
 
     response = upload(editor_client, HEADER, *GOOD, "1000,2552842,FOURTH,LI,,,,,")
 
@@ -213,8 +212,8 @@ def test_too_many_rows(editor_client, sandbox, monkeypatch):
     assert upstream_requests(sandbox) == []
 
 
-def test_a_file_over_the_size_limit_is_refused_without_being_stored(editor_client, sandbox, monkeypatch, settings):
-    monkeypatch.setattr(bulk_create, "MAX_BYTES", 2_000)
+def test_a_file_over_the_size_limit_is_refused_without_being_stored(editor_client, sandbox, settings):
+    settings.BULK_CREATE_MAX_BYTES = 2_000
     big = (HEADER + "\n" + "1000,2552842,X,LI,,,,,\n" * 200).encode()
 
     response = upload(editor_client, raw=big)
@@ -347,9 +346,9 @@ def test_an_altered_review_sends_nothing(editor_client, sandbox, mangle):
     assert upstream_requests(sandbox, "POST") == []
 
 
-def test_an_old_review_sends_nothing(editor_client, sandbox, monkeypatch):
+def test_an_old_review_sends_nothing(editor_client, sandbox, settings):
     batch = batch_of(upload(editor_client, HEADER, *GOOD))
-    monkeypatch.setattr(bulk_create, "TOKEN_MAX_AGE", -1)
+    settings.BULK_TOKEN_MAX_AGE = -1
 
     response = editor_client.post(URL, {"batch": batch})
 
@@ -443,10 +442,10 @@ def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, san
     assert "confirm_overlap" not in response.content.decode()
 
 
-def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sandbox, monkeypatch):
+def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sandbox, monkeypatch, settings):
     runs = count_regex_runs(monkeypatch)
     rows = [f"{1000 + i % 4},2552907,CODE{i}X,LI,,,,," if i % 10 else f"{1000 + i % 4},2552907,^CODE{i}-[A-Z]{{2}}$,RE,,,,,"
-            for i in range(bulk_create.MAX_ROWS - 2)]
+            for i in range(settings.BULK_CREATE_MAX_ROWS - 2)]
     rows += ["1000,2552842,summer42,LI,,,,,", "1001,2553399,^CODE1\\dX$,RE,,,,,"]  # CODE13X, CODE17X: campaign 1001
 
     started = time.monotonic()
@@ -467,9 +466,9 @@ def test_the_overlap_check_costs_no_api_call_and_one_regex_run(editor_client, sa
     ]
 
 
-def test_a_regex_too_slow_to_test_is_a_warning_naming_it(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
-    monkeypatch.setattr(overlaps, "OVERLAP_RETRY_SECONDS", 5.0)  # room for a busy machine; about 0.6 s are used
+def test_a_regex_too_slow_to_test_is_a_warning_naming_it(editor_client, sandbox, settings):
+    settings.OVERLAP_TIMEOUT = 0.5
+    settings.OVERLAP_RETRY_SECONDS = 5.0  # room for a busy machine; about 0.6 s are used
     started = time.monotonic()
 
     response = upload(
@@ -560,8 +559,8 @@ def test_the_list_links_to_bulk_create_for_editors_only(editor_client, viewer, c
     assert "/promo-codes/bulk-create/" not in client.get("/promo-codes/").content.decode()
 
 
-def test_a_request_body_far_over_the_limit_is_refused_before_it_is_read(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(bulk_create, "MAX_BYTES", 10)
+def test_a_request_body_far_over_the_limit_is_refused_before_it_is_read(editor_client, sandbox, settings):
+    settings.BULK_CREATE_MAX_BYTES = 10
     big = (HEADER + "\n" + "1000,2552842,X,LI,,,,,\n" * 4000).encode()  # ~90 kB: past 10 bytes + 64 kB of slack
 
     response = upload(editor_client, raw=big)

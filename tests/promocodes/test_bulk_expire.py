@@ -13,7 +13,6 @@ from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCodeFilters
-from promoadmin.promocodes.views import bulk_expire
 
 URL = "/promo-codes/bulk-expire/"
 WELCOME10, ANVILBOGO, SHIPFREE, PLAINCODE, SPRINGREADS, LASTCALL = 7000151, 7000152, 7000153, 7000155, 7000157, 7000158
@@ -67,11 +66,11 @@ def test_selected_codes_are_found_in_one_list_call_narrowed_by_the_filters(edito
     assert request.query["PageSize"] == ["1000"]
 
 
-def test_a_named_code_past_the_pages_a_big_account_allows_is_read_directly(editor_client, sandbox, monkeypatch):
+def test_a_named_code_past_the_pages_a_big_account_allows_is_read_directly(editor_client, sandbox, settings):
     # A big account in small: pages of 20 and one page allowed, so the scan stops short of most
     # codes. The one-code dry run (the detail page's "Preview request") must still find its code.
-    monkeypatch.setattr("promoadmin.promocodes.budget.SCAN_PAGE_SIZE", 20)
-    monkeypatch.setattr(bulk_expire, "MAX_PAGES", 1)
+    settings.IMPACT_MAX_PAGE_SIZE = 20
+    settings.IMPACT_SCAN_MAX_PAGES = 1
     second_page = get_impact_client().list_promo_codes(PromoCodeFilters(state="ACTIVE"), page=2, page_size=20, fresh=True)
     far = second_page.items[0].id
     before = len(sandbox.requests)
@@ -118,8 +117,8 @@ def test_all_inactive_codes_is_nothing_to_do_and_costs_nothing(editor_client, sa
     assert upstream_requests(sandbox) == []
 
 
-def test_a_batch_larger_than_the_limit_is_refused(editor_client, monkeypatch):
-    monkeypatch.setattr(bulk_expire, "MAX_BATCH", 3)
+def test_a_batch_larger_than_the_limit_is_refused(editor_client, settings):
+    settings.BULK_EXPIRE_MAX_CODES = 3
 
     response = editor_client.get(URL, {"campaign_id": "1000", "all": "1"})
 
@@ -256,9 +255,9 @@ def test_an_altered_batch_sends_nothing(editor_client, sandbox, mangle):
     assert deletes(sandbox) == []
 
 
-def test_an_old_confirmation_sends_nothing(editor_client, sandbox, monkeypatch):
+def test_an_old_confirmation_sends_nothing(editor_client, sandbox, settings):
     batch = batch_of(editor_client.get(URL, {"id": [WELCOME10]}))
-    monkeypatch.setattr(bulk_expire, "TOKEN_MAX_AGE", -1)
+    settings.BULK_TOKEN_MAX_AGE = -1
 
     response = editor_client.post(URL, {"batch": batch})
 

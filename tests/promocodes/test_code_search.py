@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from helpers import HTMX, page_text, upstream_requests
 
-from promoadmin.promocodes import budget
-
 LIST_URL = "/promo-codes/"
 
 
@@ -56,8 +54,8 @@ def test_a_whole_code_still_finds_it_and_codes_that_contain_it(editor_client, sa
     assert page_text(response).count("WELCOME10") >= 1
 
 
-def test_a_scan_that_stops_early_says_where(editor_client, sandbox, monkeypatch, settings):
-    monkeypatch.setattr(budget, "SCAN_PAGE_SIZE", 50)
+def test_a_scan_that_stops_early_says_where(editor_client, sandbox, settings):
+    settings.IMPACT_MAX_PAGE_SIZE = 50
     settings.IMPACT_SCAN_MAX_PAGES = 2
 
     response = editor_client.get(LIST_URL, {"code": "zzz-nowhere"}, **HTMX)

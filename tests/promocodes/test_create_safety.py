@@ -19,8 +19,7 @@ from helpers import page_text as text
 from promoadmin.impact.factory import get_impact_client, reset_impact_client
 from promoadmin.impact.records import NewPromoCode, PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_AUTH_TOKEN
-from promoadmin.promocodes import regex_check, selectors, services
-from promoadmin.promocodes.checks import overlaps
+from promoadmin.promocodes import regex_check, services
 from promoadmin.promocodes.models import LedgerEntry
 
 CREATE_URL = "/promo-codes/new/"
@@ -142,8 +141,8 @@ def test_when_the_check_cannot_be_made_nothing_is_sent(editor_client, sandbox):
     assert ("POST", "PromoCodes") not in calls(sandbox)
 
 
-def test_a_campaign_with_more_active_codes_than_a_page_gets_a_second_call_for_duplicates(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(selectors, "ACTIVE_PAGE_SIZE", 2)  # as if the campaign had over 1000 active codes
+def test_a_campaign_with_more_active_codes_than_a_page_gets_a_second_call_for_duplicates(editor_client, sandbox, settings):
+    settings.IMPACT_MAX_PAGE_SIZE = 2  # as if the campaign had over 1000 active codes
 
     response = editor_client.post(CREATE_URL, new_code(code="anvilbogo"))  # not among the 2 newest
 
@@ -199,8 +198,8 @@ def test_codes_that_never_run_at_the_same_time_do_not_overlap(editor_client, san
     assert response.status_code == 302
 
 
-def test_an_overlapping_pattern_that_is_too_slow_to_check_is_refused(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(overlaps, "OVERLAP_TIMEOUT", 0.5)
+def test_an_overlapping_pattern_that_is_too_slow_to_check_is_refused(editor_client, sandbox, settings):
+    settings.OVERLAP_TIMEOUT = 0.5
     assert editor_client.post(CREATE_URL, new_code(code="A" * 40 + "B")).status_code == 302
     started = time.monotonic()
 

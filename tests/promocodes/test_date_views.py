@@ -12,7 +12,7 @@ from helpers import upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import NewPromoCode
-from promoadmin.promocodes import budget, selectors
+from promoadmin.promocodes import selectors
 
 LIST_URL = "/promo-codes/"
 WELCOME10, ANVILBOGO, SUMMER, SPRINGREADS, LASTCALL, PLAINCODE = 7000151, 7000152, 7000156, 7000157, 7000158, 7000155
@@ -105,8 +105,8 @@ def test_a_view_combines_with_campaign_and_code_and_drops_the_rest(editor_client
     assert "were left out" in text(response)
 
 
-def test_it_reads_at_most_max_pages_and_says_when_it_stopped(editor_client, sandbox, monkeypatch, settings):
-    monkeypatch.setattr(budget, "SCAN_PAGE_SIZE", 20)
+def test_it_reads_at_most_max_pages_and_says_when_it_stopped(editor_client, sandbox, settings):
+    settings.IMPACT_MAX_PAGE_SIZE = 20
     settings.IMPACT_SCAN_MAX_PAGES = 2
 
     response = editor_client.get(LIST_URL, {"view": "no-end-date"})

@@ -53,8 +53,8 @@ def test_it_costs_one_call_per_page_of_1000_after_the_list_was_shown(editor_clie
     assert [(r.query["Page"], r.query["PageSize"]) for r in new] == [(["1"], ["1000"])]
 
 
-def test_it_reads_page_by_page(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(export, "SCAN_PAGE_SIZE", 50)
+def test_it_reads_page_by_page(editor_client, sandbox, settings):
+    settings.IMPACT_MAX_PAGE_SIZE = 50
 
     rows = rows_of(editor_client.get(URL))
 
@@ -82,9 +82,9 @@ def test_it_refuses_when_the_export_would_exceed_the_budget(editor_client, sandb
     assert len(list_calls(sandbox)) == 1  # only the count
 
 
-def test_an_upstream_failure_mid_stream_is_written_into_the_file(editor_client, sandbox, monkeypatch):
-    monkeypatch.setattr(export, "SCAN_PAGE_SIZE", 100)
-    monkeypatch.setattr(export, "ROWS_PER_CHUNK", 50)
+def test_an_upstream_failure_mid_stream_is_written_into_the_file(editor_client, sandbox, settings):
+    settings.IMPACT_MAX_PAGE_SIZE = 100
+    settings.EXPORT_ROWS_PER_CHUNK = 50
     response = editor_client.get(URL)
     stream = iter(response.streaming_content)
     received = [next(stream), next(stream)]  # the header, then 50 rows: page 1 has been read

@@ -21,9 +21,7 @@ from promoadmin.impact.records import NewPromoCode, PromoCode
 
 from .. import regex_check
 
-OVERLAP_TIMEOUT = 2.0
 MATCH_PAIRS_PER_CALL = 100_000  # pattern-text pairs per regex_check run: about 0.1 s of matching
-OVERLAP_RETRY_SECONDS = 4.0  # bulk create: time to find which of a slow batch's patterns are slow
 
 
 @dataclass(frozen=True)
@@ -98,6 +96,7 @@ def find_overlaps(
     others: Mapping[int, Sequence[PromoCode | NewPromoCode]],
     *,
     now: datetime | None = None,
+    timeout: float,
     retry_seconds: float = 0.0,
 ) -> list[Overlaps]:
     """For each new code, the codes of its campaign that would accept the same code at the same time.
@@ -110,9 +109,10 @@ def find_overlaps(
 
     The patterns run in regex_check's time-limited child process, batched: every pattern once,
     against every text it has to be tried on, in as few `regex_check.match` calls as
-    MATCH_PAIRS_PER_CALL allows (one for any ordinary file). When a call takes too long, its patterns
-    count as too slow to test; with `retry_seconds`, each of them is first tried again alone, for
-    at most that many seconds in all, so that one slow pattern does not leave the others unchecked.
+    MATCH_PAIRS_PER_CALL allows (one for any ordinary file). When a call takes longer than `timeout`
+    seconds, its patterns count as too slow to test; with `retry_seconds`, each of them is first
+    tried again alone, for at most that many seconds in all, so that one slow pattern does not leave
+    the others unchecked. Both come from the caller (settings OVERLAP_TIMEOUT, OVERLAP_RETRY_SECONDS).
     """
     now = now or datetime.now(UTC)
     by_kind: dict[tuple[int, bool], list] = {}  # (campaign, is regex) -> [(code, window, its texts)]
@@ -132,7 +132,7 @@ def find_overlaps(
                 wanted.setdefault(pattern, {}).update(texts)
                 found.append((other, pattern, texts))
         pairs.append(found)
-    accepted, untested = _match_all(wanted, retry_seconds)
+    accepted, untested = _match_all(wanted, timeout, retry_seconds)
     results = []
     for new_code, found in zip(new_codes, pairs, strict=True):
         if new_code.type == "RE" and new_code.code in untested:
@@ -150,7 +150,9 @@ def find_overlaps(
     return results
 
 
-def _match_all(wanted: dict[str, dict[str, None]], retry_seconds: float) -> tuple[dict[str, set[str]], set[str]]:
+def _match_all(
+    wanted: dict[str, dict[str, None]], timeout: float, retry_seconds: float
+) -> tuple[dict[str, set[str]], set[str]]:
     """Run each pattern on its texts: (the texts each pattern accepts, the patterns that could not be tested)."""
     batches: list[list[tuple[str, list[str]]]] = [[]]
     size = 0
@@ -165,7 +167,7 @@ def _match_all(wanted: dict[str, dict[str, None]], retry_seconds: float) -> tupl
     retry_until = None
     for jobs in batches:
         try:
-            outcomes = regex_check.match(jobs, timeout=OVERLAP_TIMEOUT)
+            outcomes = regex_check.match(jobs, timeout=timeout)
         except regex_check.RegexTimeout:
             if len(jobs) == 1 or not retry_seconds:
                 untested.update(pattern for pattern, _ in jobs)
@@ -173,7 +175,7 @@ def _match_all(wanted: dict[str, dict[str, None]], retry_seconds: float) -> tupl
             retry_until = retry_until or time.monotonic() + retry_seconds
             outcomes = []
             for job in jobs:
-                left = min(OVERLAP_TIMEOUT, retry_until - time.monotonic())
+                left = min(timeout, retry_until - time.monotonic())
                 try:
                     outcomes += regex_check.match([job], timeout=left) if left > 0 else [None]
                 except regex_check.RegexTimeout:

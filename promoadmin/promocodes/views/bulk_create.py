@@ -6,9 +6,10 @@ POST /promo-codes/bulk-create/       with `file`: the review (nothing is sent to
 POST /promo-codes/bulk-create/       with `batch`: create every row (the path without JavaScript)
 POST /promo-codes/bulk-create/row/   with `row_token`: create one row (the review page's script)
 
-The file is read in memory (at most MAX_BYTES, MAX_ROWS rows) and never stored: uploads to this view
-are handled by `MemoryOnlyUploadHandler`, never written to a temporary file. The checked rows travel
-to the next step signed (`django.core.signing`) in the page, not on disk.
+The file is read in memory (at most settings.BULK_CREATE_MAX_BYTES, and BULK_CREATE_MAX_ROWS rows)
+and never stored: uploads to this view are handled by `MemoryOnlyUploadHandler`, never written to a
+temporary file. The checked rows travel to the next step signed (`django.core.signing`) in the page,
+not on disk.
 
 The review also warns, row by row, about overlaps (a regex and an exact code of the same campaign,
 running at the same time, that accept the same code: overlaps.find_overlaps decides, for the file's
@@ -61,10 +62,7 @@ from ..models import CREATE_PERMISSION
 from . import receipts
 
 SALT = "promoadmin.bulk-create"
-MAX_BYTES = 1_000_000
-MAX_ROWS = 500
 MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
-TOKEN_MAX_AGE = 3600
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
 UNCONFIRMED = (
     "Not sent: rows of this review overlap other codes, and the box “Create them anyway” was not ticked. "
@@ -87,7 +85,7 @@ def defaults() -> dict[str, str]:
 
 
 class MemoryOnlyUploadHandler(FileUploadHandler):
-    """Keeps an upload in memory, refusing anything past MAX_BYTES; never touches the disk."""
+    """Keeps an upload in memory, refusing anything past BULK_CREATE_MAX_BYTES; never touches the disk."""
 
     def __init__(self, request=None):
         super().__init__(request)
@@ -99,7 +97,7 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
         self.buffer = io.BytesIO()
 
     def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > MAX_BYTES:
+        if start + len(raw_data) > settings.BULK_CREATE_MAX_BYTES:
             self.too_large = True
             raise StopUpload(connection_reset=False)
         self.buffer.write(raw_data)
@@ -128,7 +126,7 @@ def validate(values: dict[str, str]) -> tuple[list[str], NewPromoCode | None]:
 # --- the views ----------------------------------------------------------------------------------
 
 
-@accepts_upload(permission=CREATE_PERMISSION, max_file_bytes=lambda: MAX_BYTES)
+@accepts_upload(permission=CREATE_PERMISSION, max_file_bytes=lambda: settings.BULK_CREATE_MAX_BYTES)
 @csrf_exempt  # only so the upload handlers can be set first; csrf_protect below checks the token
 @require_http_methods(["GET", "POST"])
 def promo_code_bulk_create(request: HttpRequest) -> HttpResponse:
@@ -139,8 +137,9 @@ def promo_code_bulk_create(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def _bulk_create(request: HttpRequest) -> HttpResponse:
     _require_permission(request)
-    context = {"columns": COLUMNS, "required": REQUIRED_COLUMNS, "defaults": defaults(), "max_rows": MAX_ROWS,
-               "max_kb": MAX_BYTES // 1000, "impact_columns": IMPACT_TEMPLATE}
+    max_rows, max_kb = settings.BULK_CREATE_MAX_ROWS, settings.BULK_CREATE_MAX_BYTES // 1000
+    context = {"columns": COLUMNS, "required": REQUIRED_COLUMNS, "defaults": defaults(), "max_rows": max_rows,
+               "max_kb": max_kb, "impact_columns": IMPACT_TEMPLATE}
     if request.method == "GET":
         return TemplateResponse(request, "promocodes/bulk_create.html", context)
     if "batch" in request.POST:
@@ -148,13 +147,13 @@ def _bulk_create(request: HttpRequest) -> HttpResponse:
     handler = request.upload_handlers[0]
     upload = request.FILES.get("file")
     if getattr(handler, "too_large", False):
-        context["problem"] = f"The file is larger than {MAX_BYTES // 1000} kB. Split it into smaller files."
+        context["problem"] = f"The file is larger than {max_kb} kB. Split it into smaller files."
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=413)
     if upload is None:
         context["problem"] = "Choose a CSV file to upload."
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
     try:
-        upload_read = read_rows(upload.read(), validate=validate, defaults=defaults(), max_rows=MAX_ROWS, zone=settings.TIME_ZONE)
+        upload_read = read_rows(upload.read(), validate=validate, defaults=defaults(), max_rows=max_rows, zone=settings.TIME_ZONE)
     except BadFile as err:
         context["problem"] = str(err)
         return TemplateResponse(request, "promocodes/bulk_create.html", context, status=400)
@@ -218,7 +217,10 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
         others.setdefault(row.new_code.campaign_id, []).append(row.new_code)
     in_file = {id(row.new_code): (index, row) for index, row in checked}
     found = overlaps.find_overlaps(
-        [row.new_code for _, row in checked], others, retry_seconds=overlaps.OVERLAP_RETRY_SECONDS
+        [row.new_code for _, row in checked],
+        others,
+        timeout=settings.OVERLAP_TIMEOUT,
+        retry_seconds=settings.OVERLAP_RETRY_SECONDS,
     )
     for (_, row), result in zip(checked, found, strict=True):
         row.warnings.extend(presenters.bulk_overlap_warnings(result, in_file))
@@ -389,7 +391,7 @@ class BadBatch(Exception):
 
 def _load(token: str, user: str) -> dict:
     try:
-        payload = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
+        payload = signing.loads(token, salt=SALT, max_age=settings.BULK_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
         raise BadBatch("This review is more than an hour old. Upload the file again.") from None
     except signing.BadSignature:

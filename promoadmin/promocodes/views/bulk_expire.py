@@ -7,9 +7,11 @@ POST /promo-codes/bulk-expire/                          run the whole batch (wit
 POST /promo-codes/bulk-expire/<id>/                     expire one code of a confirmed batch (htmx)
 
 The confirmation reads the codes fresh from impact.com (list pages of 1000, usually one call; named
-codes beyond MAX_PAGES pages are read one call each) and
+codes beyond IMPACT_SCAN_MAX_PAGES pages are read one call each) and
 signs the list of ids it showed; the run expires exactly those. Each expire is one DELETE and is
 not read back (that would double the cost): a receipt link per code reads it on demand.
+A batch holds at most BULK_EXPIRE_MAX_CODES codes; a confirmation may be sent for BULK_TOKEN_MAX_AGE
+seconds (settings).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -43,10 +46,7 @@ from ..models import EXPIRE_PERMISSION
 from . import receipts
 
 SALT = "promoadmin.bulk-expire"
-MAX_BATCH = 500  # codes per batch; the hourly budget is 1000 requests
-MAX_PAGES = 5  # list pages of 1000 read to find the codes
-MAX_DIRECT_READS = 20  # named codes past those pages, read one call each
-TOKEN_MAX_AGE = 3600  # a confirmation is good for an hour
+MAX_DIRECT_READS = 20  # named codes past the pages a scan reads, read one call each
 # Errors that will fail every following request too: stop the batch.
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden, ImpactPageDeadline)
 
@@ -139,8 +139,9 @@ class Selection:
         all_matching = query.get("all") == "1"
         if not ids and not all_matching:
             raise BadSelection("No promo codes were selected. Tick the codes to expire on the list first.")
-        if len(ids) > MAX_BATCH:
-            raise BadSelection(f"{len(ids)} codes are selected; one batch expires at most {MAX_BATCH}.")
+        max_batch = settings.BULK_EXPIRE_MAX_CODES
+        if len(ids) > max_batch:
+            raise BadSelection(f"{len(ids)} codes are selected; one batch expires at most {max_batch}.")
         return cls(form, view, ids, all_matching and not ids)
 
     @property
@@ -170,11 +171,12 @@ class Selection:
 def find_codes(client: ImpactClient, selection: Selection):
     """The ACTIVE codes the selection names, read fresh: (codes, the scan that found them or None)."""
     wanted = set(selection.ids)
+    max_pages = selectors.scan_max_pages()  # the same bound as the list's scans
 
     def enough(matches: list[PromoCode]) -> bool:
         if wanted:
             return wanted <= {promo.id for promo in matches}
-        return len(matches) > MAX_BATCH
+        return len(matches) > settings.BULK_EXPIRE_MAX_CODES
 
     # The list's filters impact.com lacks (partner, deal, credit policy, match, schedule) narrow "all"
     # exactly as they narrowed the list; a date view sets the schedule itself.
@@ -189,13 +191,13 @@ def find_codes(client: ImpactClient, selection: Selection):
     base = selection.form.to_filters()
     if selection.view:
         base = PromoCodeFilters(campaign_id=base.campaign_id, code=base.code)
-        result = selectors.compute(client, selection.view, base, max_pages=MAX_PAGES, enough=enough, local=local)
+        result = selectors.compute(client, selection.view, base, max_pages=max_pages, enough=enough, local=local)
         scan = result.scan
         codes = [promo for promo in result.matches if keep(promo)]
     elif selection.form.cleaned_data.get("state") == "INACTIVE":
         return [], None  # an inactive code cannot be expired again
     else:
-        scan = scan_promo_codes(client, replace(base, state="ACTIVE"), keep=keep, max_pages=MAX_PAGES, enough=enough)
+        scan = scan_promo_codes(client, replace(base, state="ACTIVE"), keep=keep, max_pages=max_pages, enough=enough)
         codes = scan.matches
         if wanted and scan.truncated:
             codes += _read_the_rest(client, selection.ids, codes, scan)
@@ -203,9 +205,10 @@ def find_codes(client: ImpactClient, selection: Selection):
 
 
 def _read_the_rest(client: ImpactClient, ids: list[int], found: list[PromoCode], scan) -> list[PromoCode]:
-    """Named codes a big account's scan stopped short of (more than MAX_PAGES pages of ACTIVE codes):
-    read each one directly rather than call it missing, at most MAX_DIRECT_READS calls, counted in
-    the scan's cost. The one-code dry run behind a detail page's "Preview request" relies on this."""
+    """Named codes a big account's scan stopped short of (more than IMPACT_SCAN_MAX_PAGES pages of
+    ACTIVE codes): read each one directly rather than call it missing, at most MAX_DIRECT_READS calls,
+    counted in the scan's cost. The one-code dry run behind a detail page's "Preview request" relies
+    on this."""
     seen = {promo.id for promo in found}
     rest = [promo_code_id for promo_code_id in ids if promo_code_id not in seen][:MAX_DIRECT_READS]
     codes = []
@@ -232,14 +235,15 @@ def promo_code_bulk_expire(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "promocodes/bulk_expire.html", {"problem": str(err), "back_url": reverse("promocodes:list")}, status=400)
 
     client = get_impact_client()
-    ask_share(request.user, MAX_PAGES)  # the dry run reads up to MAX_PAGES list pages
+    max_batch, max_pages = settings.BULK_EXPIRE_MAX_CODES, selectors.scan_max_pages()
+    ask_share(request.user, max_pages)  # the dry run reads up to max_pages list pages
     codes, scan = find_codes(client, selection)
     wanted = set(selection.ids)
     found = {promo.id for promo in codes}
     missing = [promo_code_id for promo_code_id in selection.ids if promo_code_id not in found]
-    too_many = len(codes) > MAX_BATCH
+    too_many = len(codes) > max_batch
     incomplete = bool(scan and scan.truncated and not wanted)
-    codes = codes[:MAX_BATCH]
+    codes = codes[:max_batch]
     budget = check_budget(client, len(codes))
     can_run = bool(codes) and budget.ok and not too_many and not incomplete
     context = {
@@ -250,8 +254,8 @@ def promo_code_bulk_expire(request: HttpRequest) -> HttpResponse:
         "scan": scan,
         "too_many": too_many,
         "incomplete": incomplete,
-        "max_batch": MAX_BATCH,
-        "max_pages": MAX_PAGES,
+        "max_batch": max_batch,
+        "max_pages": max_pages,
         "budget": budget,
         "can_run": can_run,
         "back_url": selection.back_url,
@@ -271,7 +275,7 @@ def _sign(request: HttpRequest, codes: list[PromoCode]) -> str:
 def _load(request: HttpRequest) -> list[tuple[int, str]]:
     """The codes of a confirmed batch, if the token is genuine, fresh and the user's own."""
     try:
-        payload = signing.loads(request.POST.get("batch", ""), salt=SALT, max_age=TOKEN_MAX_AGE)
+        payload = signing.loads(request.POST.get("batch", ""), salt=SALT, max_age=settings.BULK_TOKEN_MAX_AGE)
         if payload["u"] != request.user.get_username():
             raise BadSelection("This confirmation was made for someone else.")
         return [(int(promo_code_id), str(code)) for promo_code_id, code in payload["codes"]]

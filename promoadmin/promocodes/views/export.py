@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -32,7 +33,7 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
 from .. import selectors
-from ..budget import SCAN_PAGE_SIZE, ask_share, calls_for, check_budget, take_share
+from ..budget import ask_share, calls_for, check_budget, take_share
 from ..forms import PromoCodeFilterForm
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,6 @@ FORMULA_CHARACTERS = ("=", "+", "-", "@")
 # Spreadsheets skip these before looking for a formula character, and a tab or line break first is
 # itself treated as the start of a formula by some of them.
 LEADING_BLANKS = " \t\r\n"
-ROWS_PER_CHUNK = 200
 
 
 class _Echo:
@@ -98,10 +98,10 @@ def stream_rows(client: ImpactClient, filters: PromoCodeFilters) -> Iterator[str
     written = 0
     chunk: list[str] = []
     try:
-        for promo in client.iter_promo_codes(filters, page_size=SCAN_PAGE_SIZE):
+        for promo in client.iter_promo_codes(filters, page_size=settings.IMPACT_MAX_PAGE_SIZE):
             chunk.append(writer.writerow(cells(promo)))
             written += 1
-            if len(chunk) >= ROWS_PER_CHUNK:
+            if len(chunk) >= settings.EXPORT_ROWS_PER_CHUNK:
                 yield "".join(chunk)
                 chunk = []
     except ImpactError as err:

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -28,7 +29,7 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 
 from .. import lookups, presenters, selectors
-from ..budget import SCAN_PAGE_SIZE, ask_share, share_left
+from ..budget import ask_share, share_left
 from ..forms import PromoCodeFilterForm
 from ..services import endpoint_missing
 
@@ -264,7 +265,7 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         "result": None,
         "filters": filters,
         "max_pages": selectors.scan_max_pages(),
-        "page_size": SCAN_PAGE_SIZE,
+        "page_size": settings.IMPACT_MAX_PAGE_SIZE,
         "max_shown": selectors.MAX_SHOWN,
         # Refresh swaps the results: focus the new ones; the counts' refresh after an expire leaves focus on the row.
         "focus_results": wants_fragment(request) and request.htmx.target != "results-bar",
