@@ -76,7 +76,7 @@ def test_bulk_create_review(editor_page: Page, axe):
     page.goto("/promo-codes/bulk-create/")
     axe(page, "the CSV upload")
     header = "campaign_id,assigned_partner_id,code,type,credit_policy,start_date,end_date"
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV or XLSX file").set_input_files(
         {"name": "codes.csv", "mimeType": "text/csv", "buffer": f"{header}\n1000,2552842,welcome10,LI,ALWAYS,,\n1000,abc,AXE2,LI,ALWAYS,,\n".encode()}
     )
     page.get_by_role("button", name="Check the file").click()

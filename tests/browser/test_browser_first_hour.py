@@ -153,7 +153,7 @@ def test_the_csv_review_runs_every_check_at_once_shows_names_and_fits_1280px(edi
     page.goto("/promo-codes/bulk-create/")
     header = "campaign_id,assigned_partner_id,code,type,credit_policy,start_date,end_date,deal_id"
     rows = ["1000,2552842,HAS SPACE,LI,ALWAYS,,,", "1000,2552842,welcome10,LI,ALWAYS,,,401", "1000,2552842,LONGBUTFINE2026,LI,ALWAYS,,,"]
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV or XLSX file").set_input_files(
         {"name": "codes.csv", "mimeType": "text/csv", "buffer": "\n".join([header, *rows, ""]).encode()}
     )
     page.get_by_role("button", name="Check the file").click()
@@ -167,7 +167,7 @@ def test_the_csv_review_runs_every_check_at_once_shows_names_and_fits_1280px(edi
 
     # A valid file shows the request line instead of problems: that is what pushed Result off screen.
     page.goto("/promo-codes/bulk-create/")
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV or XLSX file").set_input_files(
         {"name": "codes.csv", "mimeType": "text/csv", "buffer": f"{header}\n1000,2552842,FITS1280PX,LI,ALWAYS,2027-01-01,2027-02-01,401\n".encode()}
     )
     page.get_by_role("button", name="Check the file").click()
