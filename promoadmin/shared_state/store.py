@@ -19,10 +19,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest, Least
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Claim, TokenBucket
@@ -92,10 +89,16 @@ class SharedValues:
 # --- token buckets --------------------------------------------------------------------------------
 
 
-def _level(capacity: float, per_second: float, now: float):
-    """The bucket's tokens now, as an SQL expression: what it held, plus the refill since, up to capacity."""
-    refill = Greatest(Value(0.0), Value(now) - F("updated_at")) * Value(per_second)
-    return Least(Value(float(capacity)), F("tokens") + refill)
+# The bucket's tokens now: what it held, plus the refill since, up to capacity. Written as SQL (the
+# same in SQLite and PostgreSQL) because every read that reaches impact.com takes a token: built from
+# the ORM's expressions, this one statement cost about 0.65 ms of CPU per page, as SQL 0.02 ms.
+_REFILLED = "tokens + CASE WHEN updated_at < %(now)s THEN (%(now)s - updated_at) * %(per_second)s ELSE 0 END"
+_LEVEL = f"CASE WHEN {_REFILLED} > %(capacity)s THEN %(capacity)s ELSE {_REFILLED} END"
+# One conditional UPDATE: two workers can never spend the same token.
+_TAKE = (
+    f"UPDATE {TokenBucket._meta.db_table} SET tokens = {_LEVEL} - %(cost)s, updated_at = %(now)s"
+    f" WHERE key = %(key)s AND {_LEVEL} >= %(cost)s"
+)
 
 
 def take(key: str, cost: float, *, capacity: float, per_second: float) -> float:
@@ -103,14 +106,11 @@ def take(key: str, cost: float, *, capacity: float, per_second: float) -> float:
     taken and the answer is how many seconds until `cost` tokens will be there."""
     for _ in range(2):
         now = time.time()
-        level = _level(capacity, per_second, now)
-        taken = (
-            TokenBucket.objects.filter(key=key)
-            .filter(GreaterThanOrEqual(level, Value(float(cost))))
-            .update(tokens=level - Value(float(cost)), updated_at=Value(now))
-        )
-        if taken:
-            return 0.0
+        params = {"key": key, "cost": float(cost), "capacity": float(capacity), "per_second": float(per_second), "now": now}
+        with connection.cursor() as cursor:
+            cursor.execute(_TAKE, params)
+            if cursor.rowcount:
+                return 0.0
         if TokenBucket.objects.filter(key=key).exists():
             return _seconds_until(key, cost, capacity, per_second)
         if cost > capacity:

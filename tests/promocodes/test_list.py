@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from helpers import HTMX, markup, upstream_requests
 
 LIST_URL = "/promo-codes/"
@@ -38,6 +40,19 @@ def test_a_fragment_costs_exactly_one_upstream_request(editor_client, sandbox):
     assert len(sandbox.requests) == 1
     assert request.query["Page"] == ["1"]
     assert request.query["PageSize"] == ["50"]
+
+
+def budget_reads(client, **headers) -> list[str]:
+    """The reads of what is left of a person's budget (the token bucket's level) a list request made."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST_URL, {"state": "ACTIVE"}, **headers)
+    return [q["sql"] for q in queries if q["sql"].startswith('SELECT "shared_state_tokenbucket"."tokens"')]
+
+
+def test_only_the_full_page_reads_the_budget_left_for_its_scan_price(editor_client):
+    # The fragment has no filter form, hence no "5 of your N calls left" to fill in.
+    assert len(budget_reads(editor_client)) == 1
+    assert budget_reads(editor_client, **HTMX) == []
 
 
 def test_a_full_page_asks_for_the_codes_once_and_otherwise_only_for_the_pickers_names(editor_client, sandbox):

@@ -54,6 +54,17 @@ def test_the_same_instant_sent_with_another_offset_is_another_row(rf: RequestFac
     assert 'datetime="2026-12-31T20:00:00+00:00"' in utc_row
 
 
+def test_the_row_drops_its_template_indentation_never_a_values_white_space(rf: RequestFactory, editor):
+    request = rf.get(LIST_URL)
+    request.user = editor
+    indented_name = "Acme\n    Anvils"
+
+    row = render_to_string("promocodes/list.html#row", {"promo": promo(campaign_name=indented_name)}, request=request)
+
+    assert f'title="{indented_name} (1000)"' in row
+    assert "\n " not in row.replace(indented_name, "")
+
+
 def test_a_row_without_a_hint_is_fresh_until_its_words_change():
     assert row_fresh_until(promo(state="INACTIVE"), NOW) is None
     assert row_fresh_until(promo(end_date=None), NOW) is None

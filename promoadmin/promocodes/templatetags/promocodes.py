@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django import template
+from django.template.base import TextNode
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.html import format_html
@@ -108,7 +110,20 @@ def cached_row(parser, token):
         raise template.TemplateSyntaxError("{% cached_row %} takes one promo code")
     nodelist = parser.parse(("endcached_row",))
     parser.delete_first_token()
+    _strip_indentation(nodelist)
     return CachedRowNode(parser.compile_filter(bits[1]), nodelist)
+
+
+# A run of whitespace holding a line break: the template's indentation.
+INDENTATION = re.compile(r"[ \t]*\n\s*")
+
+
+def _strip_indentation(nodelist) -> None:
+    """The row's own template text without its indentation, once, when the template is compiled: 40 KB
+    of a 100-row page was the row's indentation. Each run becomes one line break, which HTML reads as
+    the same white space (a row has no <pre> or <textarea>). Only literal text changes, never a value."""
+    for node in nodelist.get_nodes_by_type(TextNode):
+        node.s = INDENTATION.sub("\n", node.s)
 
 
 class CachedRowNode(template.Node):

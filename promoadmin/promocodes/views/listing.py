@@ -51,7 +51,8 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
     if not request.htmx and form.is_valid() and request.get_full_path() != canonical_url and _has_empty_params(request):
         return redirect(canonical_url)
 
-    reads_left = share_left(request.user)  # before this request spends any
+    # Before this request spends any; only the full page's filter form says what a scan would cost.
+    reads_left = None if wants_fragment(request) else share_left(request.user)
     page = search = None
     listed = None  # a scan, when filters impact.com lacks are set
     fresh = wants_fresh_data(request)
@@ -100,7 +101,7 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         "listed": listed,
         "name_filters": name_filters,
         "name_filters_oob": name_filters_oob,
-        "scan_price": presenters.scan_price(selectors.scan_max_pages(), reads_left),
+        "scan_price": "" if wants_fragment(request) else presenters.scan_price(selectors.scan_max_pages(), reads_left),
     }
     if listed is not None:
         context["scan_words"] = {
