@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
 from promoadmin.impact import factory
 from promoadmin.impact.sandbox import SandboxApp
-from promoadmin.promocodes.models import EDITORS_GROUP
+from promoadmin.promocodes.models import CREATE_PERMISSION, EDITORS_GROUP, EXPIRE_PERMISSION
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +55,18 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def editor(db):
     user = get_user_model().objects.create_user("editor", password="editor-password-1")
-    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    user.groups.add(editors_group())
     return user
+
+
+def editors_group() -> Group:
+    """The group a migration makes. A transactional test's flush (live servers, threads) empties every
+    table and Django then re-creates permissions, not the group: make it again when it is gone."""
+    group, created = Group.objects.get_or_create(name=EDITORS_GROUP)
+    if created:
+        codenames = [name.split(".")[1] for name in (CREATE_PERMISSION, EXPIRE_PERMISSION)]
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="promocodes", codename__in=codenames))
+    return group
 
 
 @pytest.fixture
