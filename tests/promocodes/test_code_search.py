@@ -83,3 +83,21 @@ def test_the_date_views_find_parts_of_codes_too(editor_client, sandbox, key):
     [scanned] = codes_requests(sandbox)
     assert "Code" not in scanned.query
     assert "the code contains “elcom”" in page_text(response)
+
+
+@pytest.mark.parametrize("extra", [{}, {"credit_policy": "ALWAYS"}])
+def test_when_parts_were_scanned_for_export_and_expire_all_are_not_offered(editor_client, sandbox, extra):
+    # Both select by impact.com's whole-code Code filter: they would act on other codes than the list shows.
+    html = editor_client.get(LIST_URL, {"code": "elcome", **extra}).content.decode()
+
+    assert 'id="promo-code-7000151"' in html
+    assert "Export CSV" not in html
+    assert "Expire all" not in html
+
+
+def test_with_a_partner_filter_the_scan_finds_parts_of_codes_too(editor_client, sandbox):
+    response = editor_client.get(LIST_URL, {"code": "elcome", "credit_policy": "ALWAYS"}, **HTMX)
+
+    assert 'id="promo-code-7000151"' in response.content.decode()  # WELCOME10, credit policy Always
+    assert "the code contains “elcome” (ignoring letter case)" in page_text(response)
+    assert all("Code" not in request.query for request in codes_requests(sandbox))

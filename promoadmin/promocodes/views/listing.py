@@ -86,6 +86,9 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "code_search": presenters.code_search_note(search, selectors.describe_upstream(search.upstream)) if search and search.scan else None,
+        # Codes found as parts by a scan: the CSV export and "Expire all matching" select by impact.com's
+        # own whole-code Code filter, so they would act on other codes than these; they are hidden.
+        "parts_scanned": bool(search and search.scan) or bool(listed and form.cleaned_data.get("code")),
         "previous_page_url": _list_url(form, page_size, page.number - 1) if page and page.has_previous else "",
         "next_page_url": _list_url(form, page_size, page.number + 1) if page and page.has_next else "",
         "page_size": page_size,
