@@ -58,3 +58,12 @@ def is_alert_swap(response) -> bool:
     element that asked as it was (middleware.ImpactErrorMiddleware)."""
     body = response.content.decode().lstrip()
     return response.get("HX-Reswap") == "none" and body.startswith('<div id="alerts" hx-swap-oob="innerHTML">')
+
+
+def session_cookie(user) -> str:
+    """A signed-in session for `user`, for a real HTTP client against a live server."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value

@@ -16,19 +16,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from helpers import session_cookie
 
 from promoadmin.promocodes import regex_check, regex_limits
 from promoadmin.promocodes.models import CREATE_PERMISSION
 
 CATASTROPHIC = {"code": "(a+)+$", "type": "RE", "regex_samples": "a" * 40 + "!"}
-HTMX = {"HX-Request": "true"}
-
-
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
+HX_REQUEST = {"HX-Request": "true"}  # an httpx header, not the test client's META key (helpers.HTMX)
 
 
 @pytest.fixture
@@ -48,7 +42,7 @@ def test_a_regex_flood_leaves_other_users_pages_fast(live_server, attacker, byst
     stop = threading.Event()
 
     def flood() -> None:
-        with httpx.Client(base_url=live_server.url, cookies=flood_cookies, headers=HTMX, timeout=30) as client:
+        with httpx.Client(base_url=live_server.url, cookies=flood_cookies, headers=HX_REQUEST, timeout=30) as client:
             while not stop.is_set():
                 client.get("/promo-codes/new/check/", params=CATASTROPHIC)
 
@@ -84,7 +78,7 @@ def test_a_user_runs_one_regex_at_a_time(editor_client, editor, settings):
     regex_limits._claim_slot(f"user:{editor.pk}", wait=0)  # a run in flight
     started = time.monotonic()
 
-    response = editor_client.get("/promo-codes/new/check/", CATASTROPHIC, headers=HTMX)
+    response = editor_client.get("/promo-codes/new/check/", CATASTROPHIC, headers=HX_REQUEST)
 
     assert 0.2 < time.monotonic() - started < 1.0
     assert "previous test is still running" in response.content.decode()

@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.test import Client
-from helpers import upstream_requests
+from helpers import session_cookie, upstream_requests
 
 from promoadmin.promocodes.models import CREATE_PERMISSION
 
@@ -24,12 +23,6 @@ ANNOUNCED = 99 * 990_000  # 99 files of 990 kB
 SENT = 64_000
 # A CSRF cookie, so that the CSRF check gets as far as reading the token from the body.
 CSRF_COOKIE = "a" * 32
-
-
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
 
 
 @pytest.fixture
