@@ -203,7 +203,8 @@
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.classList && target.classList.contains("js-select-all")) {
-      selectable().forEach(function (box) { box.checked = target.checked; });
+      // "Select all active codes": an inactive row's box (there for Reactivate…) is ticked by hand only.
+      selectable().forEach(function (box) { if (!box.dataset.inactive) box.checked = target.checked; });
     }
     if (target.matches && target.matches('input[type=checkbox][form="bulk-expire-form"], .js-select-all')) {
       updateSelection();
