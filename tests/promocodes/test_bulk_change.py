@@ -192,3 +192,12 @@ def test_the_list_and_the_detail_page_offer_the_three_actions(editor_client):
     inactive = text(editor_client.get(f"/promo-codes/{SPRINGREADS}/"))
     assert "Change dates…" in active and "Apply deal…" in active and "Reactivate…" not in active
     assert "Reactivate…" in inactive and "Change dates…" not in inactive
+
+
+def test_the_run_costs_four_requests_a_code_as_the_readme_says(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, PLAINCODE], "end_date": "2099-03-31", "preview": "1"})
+    before = len(sandbox.requests)
+
+    editor_client.post(URL, {"batch": batch_of(preview)})
+
+    assert len(sandbox.requests) - before == 2 * 4
