@@ -201,3 +201,17 @@ def test_the_run_costs_four_requests_a_code_as_the_readme_says(editor_client, sa
     editor_client.post(URL, {"batch": batch_of(preview)})
 
     assert len(sandbox.requests) - before == 2 * 4
+
+
+def test_a_refused_reactivation_does_not_recreate_the_expired_code(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"})
+    before = len(sandbox.requests)
+    sandbox.inject_fault(count=3)  # the fresh read, the duplicate check and the DELETE pass
+    sandbox.inject_fault(400)  # impact.com refuses the create
+
+    response = editor_client.post(URL, {"batch": batch_of(preview)})
+
+    assert writes(sandbox, before) == [f"DELETE {SPRINGREADS}", "POST PromoCodes"]  # no compensating POST: it was not active
+    assert not LedgerEntry.objects.filter(role="compensation").exists()
+    assert 'data-outcome="failed"' in response.content.decode()
+    assert "was INACTIVE before and stays so" in text(response)
