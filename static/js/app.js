@@ -194,9 +194,11 @@
       button.disabled = checked === 0;
       button.textContent = checked ? "Expire " + checked + " selected…" : "Expire selected…";
     });
+    var active = boxes.filter(function (box) { return !box.dataset.inactive; });
+    var activeChecked = active.filter(function (box) { return box.checked; }).length;
     document.querySelectorAll(".js-select-all").forEach(function (all) {
-      all.checked = boxes.length > 0 && checked === boxes.length;
-      all.indeterminate = checked > 0 && checked < boxes.length;
+      all.checked = active.length > 0 && activeChecked === active.length;
+      all.indeterminate = activeChecked > 0 && activeChecked < active.length;
     });
   }
 
