@@ -446,6 +446,8 @@ def change_failed(old, new_code: NewPromoCode, replaced) -> str:
         return (f"{refused} It may still appear. The old code (id {old.id}) was expired first and was not re-created, "
                 "since the new one may exist: see Activity (Check now) before doing anything else.")
     comp = replaced.compensation
+    if comp is None and not old.is_active:  # a reactivation: there was no active window to give back
+        return f"{refused} The old code {old.code} (id {old.id}) was INACTIVE before and stays so; nothing else changed."
     if comp is not None and comp.done:
         return (f"{refused} The old code (id {old.id}) had been expired first, so promoadmin re-created what was left of it "
                 f"as id {comp.promo_code_id}: shoppers can use {old.code} again. Your changes are below; fix them and submit again.")

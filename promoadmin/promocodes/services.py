@@ -342,7 +342,8 @@ def promo_code_replace(*, user, old: PromoCode, new_fields: NewPromoCode, entry:
         return ReplaceResult(True, old_result, None)
     new = create_new()
     compensation = None
-    if new.outcome in (REJECTED, FAILED):
+    # Only a code that was active is given back: an INACTIVE one (a reactivation) stays as it was.
+    if new.outcome in (REJECTED, FAILED) and old.is_active:
         compensation = promo_code_create(user=user, new_code=remaining_window(old), screen=screen, operation=operation,
                                          role="compensation")
     return ReplaceResult(True, old_result, new, compensation)

@@ -194,16 +194,19 @@
       button.disabled = checked === 0;
       button.textContent = checked ? "Expire " + checked + " selected…" : "Expire selected…";
     });
+    var active = boxes.filter(function (box) { return !box.dataset.inactive; });
+    var activeChecked = active.filter(function (box) { return box.checked; }).length;
     document.querySelectorAll(".js-select-all").forEach(function (all) {
-      all.checked = boxes.length > 0 && checked === boxes.length;
-      all.indeterminate = checked > 0 && checked < boxes.length;
+      all.checked = active.length > 0 && activeChecked === active.length;
+      all.indeterminate = activeChecked > 0 && activeChecked < active.length;
     });
   }
 
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.classList && target.classList.contains("js-select-all")) {
-      selectable().forEach(function (box) { box.checked = target.checked; });
+      // "Select all active codes": an inactive row's box (there for Reactivate…) is ticked by hand only.
+      selectable().forEach(function (box) { if (!box.dataset.inactive) box.checked = target.checked; });
     }
     if (target.matches && target.matches('input[type=checkbox][form="bulk-expire-form"], .js-select-all')) {
       updateSelection();

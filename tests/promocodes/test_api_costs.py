@@ -17,7 +17,8 @@ WELCOME10 = 7000151
 NEW_CODE = {"campaign_id": "1000", "assigned_partner_id": "2552842", "code": "COSTCHECK1", "type": "LI",
             "credit_policy": "INVOLVED"}
 # Rows whose cost depends on a count or a period: their own tests cover them.
-NOT_MEASURED = {"pickers", "date views", "receipt", "bulk expire / bulk create"}
+# Selection actions are measured in test_bulk_change.py (their run needs the dry run's signed batch).
+NOT_MEASURED = {"pickers", "date views", "receipt", "bulk expire / bulk create", "selection actions"}
 
 
 def cost_table() -> dict[str, str]:

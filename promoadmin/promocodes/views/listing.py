@@ -32,6 +32,7 @@ from .. import lookups, presenters, selectors
 from ..budget import ask_share, share_left
 from ..forms import PromoCodeFilterForm
 from ..services import endpoint_missing
+from . import bulk_change
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def promo_code_list(request: HttpRequest) -> HttpResponse:
         "next_page_url": _list_url(form, page_size, page.number + 1) if page and page.has_next else "",
         "page_size": page_size,
         "filters_query": urlencode(form.active_filters()),
+        "bulk_change_actions": list(bulk_change.ACTIONS.items()),
         "page_title": _list_title(form),
         "new_code_url": _new_code_url(form),
         "share_url": request.build_absolute_uri(canonical_url),

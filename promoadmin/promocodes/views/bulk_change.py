@@ -1,0 +1,296 @@
+"""Selection actions: change the dates of, apply a deal to, or reactivate selected codes, each by
+replacement (services.promo_code_replace: the old code expired, its replacement created).
+
+GET  /promo-codes/bulk-change/?action=dates|deal|reactivate&id=..&id=..      the new values
+GET  the same with the values and preview=1                                  the priced dry run
+POST /promo-codes/bulk-change/                                               run the confirmed batch
+
+impact.com has no update or reactivate call, so each code costs what one Change… costs: a fresh
+read of the old code, the duplicate check, and its two writes. The dry run reads each selected code
+(one call each) and each campaign's active codes once; it signs what it showed, and the run
+replaces exactly those codes, each at most once (a claim in the ledger per code and batch).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from promoadmin.impact.errors import ImpactError, ImpactNotFound
+from promoadmin.impact.factory import get_impact_client
+from promoadmin.impact.records import NewPromoCode, PromoCode
+
+from .. import lookups, presenters, selectors, services
+from ..budget import ask_share, check_budget
+from ..checks.overlaps import ConflictCheck, find_duplicate
+from ..forms import MAX_ID, DayField, IdField, _check_date_order, end_of_day, start_of_day
+from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
+from . import receipts
+from .bulk_expire import STOPPING_ERRORS
+
+SALT = "promoadmin.bulk-change"
+ACTIONS = {"dates": "Change dates", "deal": "Apply deal", "reactivate": "Reactivate"}
+CALLS_PER_CODE = 4  # a fresh read of the old code, the duplicate check, the DELETE and the POST
+
+
+class BadRequest(Exception):
+    pass
+
+
+class ChangeValuesForm(forms.Form):
+    """The new values, under the create form's field names."""
+
+    start_date = DayField(required=False, label="Starts", help_text="Leave empty, or give a day already past, to start now.")
+    end_date = DayField(required=False, label="Ends", help_text="Leave empty for a code that never ends.")
+    deal_id = IdField(required=False, label="Deal")
+    deal_name = forms.CharField(required=False, max_length=255, label="Deal name", help_text="Optional: empty sends the deal's own name.")
+
+    def __init__(self, *args, action: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def clean(self):
+        data = super().clean()
+        _check_date_order(self, "start_date", "end_date")
+        if self.action == "deal" and not data.get("deal_id"):
+            self.add_error("deal_id", "Pick the deal to apply.")
+        end = end_of_day(data.get("end_date"))
+        if self.action != "deal" and end is not None and end <= timezone.now():
+            self.add_error("end_date", "This day has passed: the new code would never be usable.")
+        return data
+
+    def new_fields(self, old: PromoCode, *, now) -> NewPromoCode:
+        """The replacement of `old`: its own fields, with this action's new values."""
+        base = services.remaining_window(old, now=now)
+        data = self.cleaned_data
+        if self.action == "deal":
+            return dataclasses.replace(base, deal_id=data["deal_id"], deal_name=data.get("deal_name") or "")
+        start = start_of_day(data.get("start_date"))
+        return dataclasses.replace(base, start_date=start if start and start > now else None, end_date=end_of_day(data.get("end_date")))
+
+
+def _require_permission(request: HttpRequest) -> None:
+    if not (request.user.has_perm(CREATE_PERMISSION) and request.user.has_perm(EXPIRE_PERMISSION)):
+        raise PermissionDenied("Changing a code expires it and creates its replacement: you need both the create and the expire permission.")
+
+
+def _action(query) -> str:
+    action = query.get("action", "")
+    if action not in ACTIONS:
+        raise BadRequest("Choose what to do with the selected codes: change dates, apply a deal or reactivate.")
+    return action
+
+
+def _ids(query) -> list[int]:
+    ids: list[int] = []
+    for raw in query.getlist("id"):
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+            raise BadRequest(f"{raw[:40]!r} is not a promo code id.")
+        if int(raw) not in ids:
+            ids.append(int(raw))
+    if not ids:
+        raise BadRequest("No promo codes were selected. Tick the codes on the list first.")
+    max_batch = settings.BULK_CHANGE_MAX_CODES
+    if len(ids) > max_batch:
+        raise BadRequest(f"{len(ids)} codes are selected; one batch changes at most {max_batch}.")
+    return ids
+
+
+def refusal(action: str, promo: PromoCode) -> str:
+    """Why this code cannot take this action, or ""."""
+    if action == "reactivate" and promo.is_active:
+        return "It is ACTIVE already: reactivate is for INACTIVE codes (to change its dates, use Change dates)."
+    if action != "reactivate" and not promo.is_active:
+        return "It is INACTIVE: use Reactivate to give it a new window."
+    return ""
+
+
+@dataclass
+class Planned:
+    """One selected code in the dry run: its replacement and the requests, or why it is left out."""
+
+    promo: PromoCode
+    new_code: NewPromoCode | None = None
+    requests: list = dataclasses.field(default_factory=list)
+    refused: str = ""
+
+
+def _read(client, ids: list[int]) -> tuple[list[PromoCode], list[int]]:
+    found, missing = [], []
+    for promo_code_id in ids:
+        try:
+            found.append(lookups.with_names(client.get_promo_code(promo_code_id, fresh=True)))
+        except ImpactNotFound:
+            missing.append(promo_code_id)
+    return found, missing
+
+
+def _plan(action: str, form: ChangeValuesForm, codes: list[PromoCode]) -> tuple[list[Planned], int]:
+    """Each code's replacement, checked against its campaign's active codes (one read per campaign)."""
+    now = timezone.now()
+    active: dict[int, list[PromoCode]] = {}
+    planned = []
+    for promo in codes:
+        item = Planned(promo, refused=refusal(action, promo))
+        if not item.refused:
+            item.new_code = lookups.with_deal_name(form.new_fields(promo, now=now))
+            if promo.campaign_id not in active:
+                active[promo.campaign_id] = [p for p in selectors.active_codes(promo.campaign_id).items if p.is_active]
+            others = [p for p in active[promo.campaign_id] if p.id != promo.id]
+            duplicate = find_duplicate(item.new_code, others)
+            if duplicate is not None:
+                item.refused = presenters.duplicate_message(ConflictCheck(new_code=item.new_code, duplicate=duplicate))
+            else:
+                item.requests = presenters.replace_plan(promo, item.new_code, services.same_code_text(promo, item.new_code))
+        planned.append(item)
+    return planned, len(active)
+
+
+@require_http_methods(["GET", "POST"])
+def promo_code_bulk_change(request: HttpRequest) -> HttpResponse:
+    _require_permission(request)
+    if request.method == "POST":
+        return _run(request)
+    template = "promocodes/bulk_change.html"
+    back_url = reverse("promocodes:list")
+    try:
+        action, ids = _action(request.GET), _ids(request.GET)
+    except BadRequest as err:
+        return TemplateResponse(request, template, {"problem": str(err), "back_url": back_url}, status=400)
+    previewing = request.GET.get("preview") == "1"
+    form = ChangeValuesForm(request.GET if previewing else None, action=action)
+    client = get_impact_client()
+    ask_share(request.user, 2 * len(ids))  # each code, and at most one campaign's active codes per code
+    codes, missing = _read(client, ids)
+    context = {"action": action, "title": ACTIONS[action], "ids": ids, "codes": codes, "missing": missing,
+               "form": form, "back_url": back_url, "max_batch": settings.BULK_CHANGE_MAX_CODES}
+    campaign_ids = {promo.campaign_id for promo in codes}
+    if action == "deal" and len(campaign_ids) == 1:
+        context["deals"] = lookups.deals(campaign_ids.pop())  # picked by name: one list per campaign, cached
+    if not previewing or not form.is_valid():
+        context["refusals"] = [(promo, refusal(action, promo)) for promo in codes if refusal(action, promo)]
+        return TemplateResponse(request, template, context, status=400 if previewing else 200)
+    planned, campaign_reads = _plan(action, form, codes)
+    runnable = [item for item in planned if not item.refused]
+    budget = check_budget(client, CALLS_PER_CODE * len(runnable))
+    context.update(planned=planned, runnable=runnable, read_calls=len(codes) + len(missing) + campaign_reads,
+                   write_calls=2 * len(runnable), budget=budget, calls_per_code=CALLS_PER_CODE,
+                   can_run=bool(runnable) and budget.ok)
+    if context["can_run"]:
+        context["batch"] = _sign(request, action, form, runnable)
+    return TemplateResponse(request, template, context)
+
+
+def _sign(request: HttpRequest, action: str, form: ChangeValuesForm, runnable: list[Planned]) -> str:
+    values = {name: request.GET.get(name, "") for name in ("start_date", "end_date", "deal_id", "deal_name")}
+    return signing.dumps({"u": request.user.get_username(), "action": action, "values": values, "nonce": secrets.token_urlsafe(12),
+                          "ids": [item.promo.id for item in runnable]}, salt=SALT, compress=True)
+
+
+def _load(request: HttpRequest) -> dict:
+    try:
+        payload = signing.loads(request.POST.get("batch", ""), salt=SALT, max_age=settings.BULK_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise BadRequest("This confirmation is more than an hour old. Start again from the list, so the codes are read afresh.") from None
+    except signing.BadSignature:
+        raise BadRequest("This confirmation is not valid (it was changed or is incomplete). Start again from the list.") from None
+    if payload["u"] != request.user.get_username():
+        raise BadRequest("This confirmation was made for someone else.")
+    return payload
+
+
+@dataclass
+class Outcome:
+    promo_code_id: int
+    code: str
+    status: str  # changed | partly | refused | failed | unknown | already-sent | not-sent
+    message: str = ""
+    links: list = dataclasses.field(default_factory=list)  # (label, receipt url)
+    new_id: int | None = None
+    stop: bool = False
+
+    @property
+    def label(self) -> str:
+        return {"changed": "Changed", "partly": "Created, old code still active", "refused": "Refused", "failed": "Failed",
+                "unknown": "Outcome unknown", "already-sent": "Already sent", "not-sent": "Not sent"}[self.status]
+
+
+def _receipts(replaced: services.ReplaceResult) -> list[tuple[str, str]]:
+    steps = (("Old code expired", replaced.old), ("New code", replaced.new), ("Old code re-created", replaced.compensation))
+    return [(label, receipts.entry_url(step.entry)) for label, step in steps if step is not None and step.entry is not None]
+
+
+def change_one(request: HttpRequest, action: str, form: ChangeValuesForm, promo_code_id: int, nonce: str) -> Outcome:
+    """Replace one code of a confirmed batch, at most once. Never raises ImpactError."""
+    client = get_impact_client()
+    try:
+        old = client.get_promo_code(promo_code_id, fresh=True)
+    except ImpactError as err:
+        return Outcome(promo_code_id, "", "failed", f"{err.title}. {err.message} Nothing was sent.", stop=isinstance(err, STOPPING_ERRORS))
+    new_code = form.new_fields(old, now=timezone.now())
+    key = f"bulk-change:{request.user.get_username()}:{nonce}:{promo_code_id}"
+    entry, claimed = services.ledger_claim(key=key, user=request.user, action="create", screen="bulk-change", new_code=new_code)
+    if not claimed:
+        return Outcome(promo_code_id, old.code, "already-sent", "This batch sent this code's change before; nothing was sent again.",
+                       links=[("First send", receipts.entry_url(entry))])
+    try:
+        new_code = lookups.with_deal_name(new_code)
+        reason = refusal(action, old)
+        if not reason:
+            conflicts = selectors.check_conflicts(new_code)
+            if conflicts.duplicate is not None and conflicts.duplicate.id != old.id:
+                reason = presenters.duplicate_message(conflicts)
+    except ImpactError as err:
+        services.ledger_release(entry)
+        return Outcome(promo_code_id, old.code, "failed", f"{err.title}. {err.message} Nothing was sent.", stop=isinstance(err, STOPPING_ERRORS))
+    if reason:
+        services.ledger_release(entry)
+        return Outcome(promo_code_id, old.code, "refused", f"{reason} Nothing was sent.")
+    replaced = services.promo_code_replace(user=request.user, old=old, new_fields=new_code, entry=entry, screen="bulk-change")
+    links = _receipts(replaced)
+    if replaced.new is not None and replaced.new.done:
+        text, warning = presenters.change_done(old, new_code, replaced, receipts.entry_url(replaced.new.entry))
+        return Outcome(promo_code_id, old.code, "partly" if warning else "changed", text, links, new_id=replaced.new.promo_code_id)
+    failed = replaced.new or replaced.old
+    status = "unknown" if failed.outcome == services.UNKNOWN else "failed"
+    return Outcome(promo_code_id, old.code, status, presenters.change_failed(old, new_code, replaced), links,
+                   stop=isinstance(failed.error, STOPPING_ERRORS))
+
+
+def _run(request: HttpRequest) -> HttpResponse:
+    template = "promocodes/bulk_change.html"
+    back_url = reverse("promocodes:list")
+    try:
+        payload = _load(request)
+    except BadRequest as err:
+        return TemplateResponse(request, template, {"problem": str(err), "back_url": back_url}, status=400)
+    action, ids = payload["action"], payload["ids"]
+    form = ChangeValuesForm(payload["values"], action=action)
+    if not form.is_valid():  # a signed batch was valid when signed; a day may have passed since
+        return TemplateResponse(request, template, {"problem": "These values are no longer valid. Start again.", "back_url": back_url}, status=400)
+    client = get_impact_client()
+    budget = check_budget(client, CALLS_PER_CODE * len(ids))
+    if not budget.ok:
+        return TemplateResponse(request, template, {"budget_short": True, "budget": budget, "back_url": back_url}, status=429)
+    outcomes: list[Outcome] = []
+    stopped = False
+    for promo_code_id in ids:
+        if stopped:
+            outcomes.append(Outcome(promo_code_id, "", "not-sent", "Not sent: the batch stopped at an earlier error."))
+            continue
+        outcome = change_one(request, action, form, promo_code_id, payload["nonce"])
+        outcomes.append(outcome)
+        stopped = outcome.stop
+    context = {"done": True, "action": action, "title": ACTIONS[action], "outcomes": outcomes, "back_url": back_url}
+    return TemplateResponse(request, template, context)

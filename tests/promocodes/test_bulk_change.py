@@ -1,0 +1,217 @@
+"""Selection actions (views/bulk_change.py): change dates, apply deal, reactivate, each code by
+replacement, through Django's test client on the embedded sandbox."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from helpers import page_text as text
+from helpers import reset_the_hour, upstream_requests
+
+from promoadmin.impact.factory import get_impact_client
+from promoadmin.promocodes.models import LedgerEntry
+
+URL = "/promo-codes/bulk-change/"
+WELCOME10, ANVILBOGO, SHIPFREE, PLAINCODE, SPRINGREADS = 7000151, 7000152, 7000153, 7000155, 7000157
+
+
+def batch_of(response) -> str:
+    match = re.search(r'name="batch" value="([^"]+)"', response.content.decode())
+    assert match, "no confirm form on the page"
+    return unescape(match.group(1))
+
+
+def writes(sandbox, since: int = 0) -> list[str]:
+    """The writes the sandbox received, from its `since`-th request on."""
+    return [f"{r.method} {r.path.rsplit('/', 1)[-1]}" for r in sandbox.requests[since:] if r.method in ("POST", "DELETE")]
+
+
+def promo(promo_code_id):
+    return get_impact_client().get_promo_code(promo_code_id, fresh=True)
+
+
+def test_it_asks_for_the_new_dates_and_sends_nothing(editor_client, sandbox):
+    response = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, ANVILBOGO], "start_date": "2001-01-01"})
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Change dates: 2 promo codes" in page and "Nothing has been sent yet" in page
+    assert 'name="end_date"' in response.content.decode()
+    assert 'value="2001-01-01"' not in response.content.decode()  # the list's date filter is not a new value
+    assert writes(sandbox) == []
+
+
+def test_the_preview_lists_each_codes_requests_in_order_and_the_cost(editor_client, sandbox):
+    response = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, ANVILBOGO], "end_date": "2099-03-31", "preview": "1"})
+
+    page = text(response)
+    assert response.status_code == 200
+    assert page.index(f"DELETE /Advertisers/…/PromoCodes/{WELCOME10}") < page.index("POST /Advertisers/…/PromoCodes : create the new WELCOME10")
+    assert "2 × 4 API calls" in page
+    assert "replace 2 codes" in page
+    assert writes(sandbox) == []
+
+
+def test_changing_dates_replaces_each_code_with_linked_ledger_entries(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, ANVILBOGO], "end_date": "2099-03-31", "preview": "1"})
+    before = len(sandbox.requests)
+
+    response = editor_client.post(URL, {"batch": batch_of(preview)})
+
+    assert response.status_code == 200
+    assert writes(sandbox, before) == [f"DELETE {WELCOME10}", "POST PromoCodes", f"DELETE {ANVILBOGO}", "POST PromoCodes"]
+    assert response.content.decode().count('data-outcome="changed"') == 2
+    news = LedgerEntry.objects.filter(role="new", outcome="created")
+    assert news.count() == 2
+    for new in news:
+        old = LedgerEntry.objects.get(role="old", operation=new.operation)
+        assert old.outcome == "expired" and new.screen == "bulk-change"
+        replacement = promo(new.promo_code_id)
+        assert replacement.is_active and replacement.code == old.code
+        assert (replacement.end_date.year, replacement.end_date.month, replacement.end_date.day) == (2099, 3, 31)
+        assert f"/activity/{new.pk}/" in response.content.decode()
+    assert not promo(WELCOME10).is_active
+
+
+def test_a_confirmed_batch_sent_twice_changes_each_code_once(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10], "end_date": "2099-03-31", "preview": "1"})
+    editor_client.post(URL, {"batch": batch_of(preview)})
+    before = len(sandbox.requests)
+
+    again = editor_client.post(URL, {"batch": batch_of(preview)})
+
+    assert "Already sent" in text(again)
+    assert writes(sandbox, before) == []
+    assert LedgerEntry.objects.filter(role="new").count() == 1
+
+
+def test_apply_deal_picks_the_deal_by_name_and_sends_it(editor_client, sandbox):
+    form = editor_client.get(URL, {"action": "deal", "id": [WELCOME10, SHIPFREE]})
+    assert re.search(r'<option value="404"[^>]*>[^<]+\(id 404\)', form.content.decode())  # campaign 1000's deals, by name
+
+    preview = editor_client.get(URL, {"action": "deal", "id": [WELCOME10], "deal_id": "404", "preview": "1"})
+    editor_client.post(URL, {"batch": batch_of(preview)})
+
+    new = LedgerEntry.objects.get(role="new")
+    assert new.sent["DealId"] == "404" and new.sent["DealName"]  # the deal's own name, as the create form sends it
+    assert promo(new.promo_code_id).deal.id == 404
+
+
+def test_apply_deal_without_a_deal_is_a_clear_400_and_sends_nothing(editor_client, sandbox):
+    response = editor_client.get(URL, {"action": "deal", "id": [WELCOME10], "preview": "1"})
+
+    assert response.status_code == 400
+    assert "Pick the deal to apply." in text(response)
+    assert writes(sandbox) == []
+
+
+def test_reactivate_recreates_an_inactive_code_with_a_new_window(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"})
+    response = editor_client.post(URL, {"batch": batch_of(preview)})
+
+    new = LedgerEntry.objects.get(role="new", outcome="created")
+    assert "Changed" in text(response)
+    replacement = promo(new.promo_code_id)
+    assert replacement.code == "SPRINGREADS" and replacement.is_active and replacement.end_date.year == 2099
+
+
+def test_reactivating_an_active_code_is_refused_with_its_reason(editor_client, sandbox):
+    response = editor_client.get(URL, {"action": "reactivate", "id": [WELCOME10], "end_date": "2099-06-30", "preview": "1"})
+
+    page = text(response)
+    assert "It is ACTIVE already" in page
+    assert 'name="batch"' not in response.content.decode()
+    assert writes(sandbox) == []
+
+
+def test_changing_dates_of_an_inactive_code_points_to_reactivate(editor_client, sandbox):
+    response = editor_client.get(URL, {"action": "dates", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"})
+
+    assert "use Reactivate" in text(response)
+    assert 'name="batch"' not in response.content.decode()
+
+
+def test_reactivate_reports_the_code_already_active_elsewhere_in_its_campaign(editor_client, sandbox):
+    editor_client.post("/promo-codes/new/", {"campaign_id": "1002", "assigned_partner_id": "2553845", "code": "springreads", "type": "LI",
+                                             "credit_policy": "ALWAYS", "action": "create"})
+    before = len(sandbox.requests)
+
+    response = editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"})
+
+    assert "already exists in this campaign" in text(response)
+    assert 'name="batch"' not in response.content.decode()
+    assert writes(sandbox, before) == []
+
+
+def test_a_fault_mid_batch_stops_it_and_lists_the_rest_as_not_sent(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, ANVILBOGO, PLAINCODE], "end_date": "2099-03-31", "preview": "1"})
+    before = len(sandbox.requests)
+    sandbox.inject_fault(count=4)  # the first code's four requests pass as they are (no status, no delay)
+    sandbox.inject_fault(429)  # then impact.com's hourly limit, at the second code's read
+
+    response = editor_client.post(URL, {"batch": batch_of(preview)})
+
+    rows = re.findall(r'<tr id="change-row-(\d+)">.*?data-outcome="([a-z-]+)"', response.content.decode(), flags=re.S)
+    assert rows == [(str(WELCOME10), "changed"), (str(ANVILBOGO), "failed"), (str(PLAINCODE), "not-sent")]
+    assert writes(sandbox, before) == [f"DELETE {WELCOME10}", "POST PromoCodes"]
+    reset_the_hour()
+    assert promo(ANVILBOGO).is_active and promo(PLAINCODE).is_active
+
+
+def test_bad_selections_are_a_clear_400_and_send_nothing(editor_client, sandbox):
+    for query in ({"id": [WELCOME10]}, {"action": "rename", "id": [WELCOME10]}, {"action": "dates"}, {"action": "dates", "id": ["x1"]}):
+        response = editor_client.get(URL, query)
+        assert response.status_code == 400, query
+        assert "Nothing to change" in text(response)
+    assert editor_client.post(URL, {"batch": "forged"}).status_code == 400
+    assert upstream_requests(sandbox) == []
+
+
+def test_a_batch_larger_than_the_bound_is_refused_before_any_read(editor_client, sandbox, settings):
+    settings.BULK_CHANGE_MAX_CODES = 2
+    response = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, ANVILBOGO, SHIPFREE]})
+
+    assert response.status_code == 400 and "at most 2" in text(response)
+    assert upstream_requests(sandbox) == []
+
+
+def test_a_viewer_may_neither_preview_nor_run(viewer_client, sandbox):
+    assert viewer_client.get(URL, {"action": "dates", "id": [WELCOME10]}).status_code == 403
+    assert viewer_client.post(URL, {"batch": "x"}).status_code == 403
+    assert upstream_requests(sandbox) == []
+
+
+def test_the_list_and_the_detail_page_offer_the_three_actions(editor_client):
+    listing = editor_client.get("/promo-codes/", {"campaign_id": "1002"}).content.decode()
+    for action in ("dates", "deal", "reactivate"):
+        assert f'name="action" value="{action}"' in listing
+    assert f'value="{SPRINGREADS}" form="bulk-expire-form"' in listing  # an inactive code can be picked for Reactivate…
+
+    active = text(editor_client.get(f"/promo-codes/{WELCOME10}/"))
+    inactive = text(editor_client.get(f"/promo-codes/{SPRINGREADS}/"))
+    assert "Change dates…" in active and "Apply deal…" in active and "Reactivate…" not in active
+    assert "Reactivate…" in inactive and "Change dates…" not in inactive
+
+
+def test_the_run_costs_four_requests_a_code_as_the_readme_says(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, PLAINCODE], "end_date": "2099-03-31", "preview": "1"})
+    before = len(sandbox.requests)
+
+    editor_client.post(URL, {"batch": batch_of(preview)})
+
+    assert len(sandbox.requests) - before == 2 * 4
+
+
+def test_a_refused_reactivation_does_not_recreate_the_expired_code(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"})
+    before = len(sandbox.requests)
+    sandbox.inject_fault(count=3)  # the fresh read, the duplicate check and the DELETE pass
+    sandbox.inject_fault(400)  # impact.com refuses the create
+
+    response = editor_client.post(URL, {"batch": batch_of(preview)})
+
+    assert writes(sandbox, before) == [f"DELETE {SPRINGREADS}", "POST PromoCodes"]  # no compensating POST: it was not active
+    assert not LedgerEntry.objects.filter(role="compensation").exists()
+    assert 'data-outcome="failed"' in response.content.decode()
+    assert "was INACTIVE before and stays so" in text(response)
