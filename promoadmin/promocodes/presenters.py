@@ -234,6 +234,11 @@ def expire_unknown(promo_code_id: int) -> str:
     )
 
 
+def expire_not_sent(promo_code_id: int) -> str:
+    """After an expire that stopped before its DELETE (impact.com unreachable, or the read first failed)."""
+    return f"Nothing was sent, so promo code {promo_code_id} was not expired."
+
+
 def expire_all_title(total: int) -> str:
     """The tooltip of the list's "Expire all matching" link."""
     return (

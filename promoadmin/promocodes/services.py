@@ -74,6 +74,7 @@ class WriteResult:
     entry: LedgerEntry | None = None  # the ledger entry of this write (None when nothing was sent)
     already_expired: bool = False  # the code was INACTIVE before: nothing was sent, nothing recorded
     earlier: LedgerEntry | None = None  # with already_expired: our entry that expired it, if any
+    sent: bool = True  # False: stopped before its request (a failed read first), so nothing was done
 
     @property
     def done(self) -> bool:
@@ -230,26 +231,24 @@ def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bo
 
     A code promoadmin already expired is answered from the ledger: nothing is sent, no second entry
     (with `read_back`, one read for its real state). `check_first` spends one read to find a code
-    expired elsewhere (INACTIVE: nothing is sent); a failed read does not stop the expire. `read_back` reads the code afterwards (one more call) for
-    the page; a failed read still counts as expired. `code` names the code in the ledger when it is
-    not read. Never raises ImpactError.
+    expired elsewhere (INACTIVE: nothing is sent, nothing recorded). When that read fails, the
+    DELETE is not sent either: it would meet the same fault, and a timed-out read followed by a
+    timed-out DELETE would turn a plain "not expired" into an unknown outcome and double the wait.
+    The failure is recorded as a failed expire that was not sent. `read_back` reads the code
+    afterwards (one more call) for the page; a failed read still counts as expired. `code` names the
+    code in the ledger when it is not read. Never raises ImpactError.
     """
     client = get_impact_client()
     earlier = last_expired(promo_code_id)
     before = None
-    if check_first:
+    if earlier or check_first:
         try:
-            with budget.for_write():  # part of the write: it may use the account's write reserve
-                before = client.get_promo_code(promo_code_id, fresh=True)
-        except ImpactError:
-            before = None
+            before = _read_for_write(client, promo_code_id) if (read_back or not earlier) else None
+        except ImpactError as err:
+            if not earlier:
+                return _expire_not_sent(user=user, promo_code_id=promo_code_id, code=code, error=err, screen=screen,
+                                        operation=operation, role=role)
     if earlier or (before is not None and not before.is_active):
-        if read_back and before is None:  # the page shows the code's real state: one read
-            try:
-                with budget.for_write():
-                    before = client.get_promo_code(promo_code_id, fresh=True)
-            except ImpactError:
-                before = None
         return WriteResult(EXPIRED, promo_code_id, promo=before, already_expired=True, earlier=earlier)
     entry = _entry(user=user, action="expire", screen=screen, promo=before, promo_code_id=promo_code_id,
                    operation=operation, role=role)
@@ -263,11 +262,25 @@ def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bo
     promo = None
     if read_back:
         try:
-            with budget.for_write():  # part of the write: it may use the account's write reserve
-                promo = client.get_promo_code(promo_code_id, fresh=True)
+            promo = _read_for_write(client, promo_code_id)
         except ImpactError:
             promo = None
     return WriteResult(EXPIRED, promo_code_id, promo=promo, entry=_finish(entry, EXPIRED, promo=promo or before))
+
+
+def _read_for_write(client, promo_code_id: int) -> PromoCode:
+    """A fresh read that is part of a write, so it may use the account's write reserve."""
+    with budget.for_write():
+        return client.get_promo_code(promo_code_id, fresh=True)
+
+
+def _expire_not_sent(*, user, promo_code_id: int, code: str, error: ImpactError, screen: str, operation,
+                     role: str) -> WriteResult:
+    """An expire stopped before its DELETE, by a failed read of the code: recorded as failed, not sent."""
+    entry = _entry(user=user, action="expire", screen=screen, promo_code_id=promo_code_id, operation=operation, role=role)
+    entry.code = code
+    outcome = write_outcome(error, sent=False)
+    return WriteResult(outcome, promo_code_id, error=error, entry=_finish(entry, outcome, error=error), sent=False)
 
 
 def endpoint_missing(err: ImpactError) -> ImpactError:

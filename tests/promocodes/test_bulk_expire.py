@@ -51,7 +51,7 @@ def test_the_confirmation_lists_exactly_the_selected_codes_and_sends_nothing(edi
     page = text(response)
     assert "Expire 2 promo codes?" in page
     assert f"DELETE /Advertisers/{sandbox.account_sid}/PromoCodes/{WELCOME10}" in page
-    assert "Expiring them: 2 API calls" in page
+    assert "Expiring them: at most 4 API calls" in page  # a fresh read and a DELETE per code
     assert "Finding these codes: 1 API call" in page
     assert sandbox.auth_token not in response.content.decode()
     assert [r.method for r in upstream_requests(sandbox)] == ["GET"]  # one list page, no DELETE
@@ -156,11 +156,11 @@ def test_it_refuses_politely_when_the_hourly_budget_is_short(editor_client, sand
 
     page = text(response)
     assert "Not enough of this hour's impact.com budget." in page
-    assert "needs 4 requests, and only 3 can be spent now (23 left, 20 kept for everybody else)" in page
+    assert "needs 8 requests, and only 3 can be spent now (23 left, 20 kept for everybody else)" in page  # 2 per code
     assert 'name="batch"' not in response.content.decode()
     assert deletes(sandbox) == []
 
-    fewer = editor_client.get(URL, {"id": [WELCOME10, ANVILBOGO]})
+    fewer = editor_client.get(URL, {"id": [WELCOME10]})  # 2 requests
     assert 'name="batch"' in fewer.content.decode()
 
 
@@ -199,7 +199,7 @@ def test_the_plain_post_expires_each_confirmed_code_once_with_a_result_each(edit
 
 def test_it_stops_at_the_rate_limit_and_sends_nothing_more(editor_client, sandbox):
     batch = batch_of(editor_client.get(URL, {"id": [WELCOME10, ANVILBOGO, SHIPFREE]}))
-    sandbox.inject_fault(429)
+    sandbox.inject_fault(429, method="DELETE")  # the first code's read works, its DELETE meets the limit
 
     response = editor_client.post(URL, {"batch": batch})
 
@@ -213,7 +213,7 @@ def test_an_expire_impact_com_did_not_confirm_is_unknown_as_on_the_detail_page(e
     """A 5xx to a DELETE may come after impact.com expired the code: the single expire says "unknown",
     so a batch must say the same (in the audit line and on the page), not "failed"."""
     batch = batch_of(editor_client.get(URL, {"id": [WELCOME10]}))
-    sandbox.inject_fault(503, count=10)  # the DELETE and every retry of it
+    sandbox.inject_fault(503, count=10, method="DELETE")  # the DELETE and every retry of it (the read before it works)
 
     response = editor_client.post(f"{URL}{WELCOME10}/", {"batch": batch}, HTTP_HX_REQUEST="true")
 

@@ -235,6 +235,83 @@ def test_a_bulk_row_already_expired_by_promoadmin_sends_nothing(editor_client, s
     assert len([r for r in sandbox.requests if r.method == "DELETE"]) == 1
 
 
+def deletes(sandbox) -> list:
+    return [r for r in sandbox.requests if r.method == "DELETE"]
+
+
+def expire_outside_promoadmin(promo_code_id: int) -> None:
+    """Someone expires the code in impact.com's own UI (or another tool): straight to the API, no ledger."""
+    get_impact_client().expire_promo_code(promo_code_id)
+
+
+@pytest.mark.parametrize("where", ["list", "detail", "page"])
+def test_a_code_expired_outside_promoadmin_is_already_expired_and_nothing_is_sent(editor_client, sandbox, where):
+    expire_outside_promoadmin(WELCOME10)  # after the page with the Expire button was opened
+    sent_before = len(deletes(sandbox))
+    headers = {
+        "list": {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": f"promo-code-{WELCOME10}"},
+        "detail": {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "promo-code-summary"},
+        "page": {},
+    }[where]
+
+    response = editor_client.post(f"/promo-codes/{WELCOME10}/expire/", follow=where == "page", **headers)
+
+    assert response.status_code == 200
+    assert f"Promo code {WELCOME10} was already expired" in response.content.decode()
+    assert "(not through promoadmin)" in response.content.decode()
+    assert "inactive" in text(response).lower()  # the code as impact.com has it
+    assert len(deletes(sandbox)) == sent_before  # no DELETE
+    assert not LedgerEntry.objects.filter(action="expire").exists()  # no "expired" of ours
+
+
+def test_a_bulk_row_expired_outside_promoadmin_since_the_confirmation_sends_nothing(editor_client, sandbox):
+    import re
+
+    batch_page = editor_client.get(f"/promo-codes/bulk-expire/?id={WELCOME10}").content.decode()
+    batch = re.search(r'name="batch" value="([^"]+)"', batch_page).group(1)
+    expire_outside_promoadmin(WELCOME10)
+    sent_before = len(deletes(sandbox))
+
+    row = editor_client.post(f"/promo-codes/bulk-expire/{WELCOME10}/", {"batch": batch}, HTTP_HX_REQUEST="true")
+
+    assert 'data-outcome="already"' in row.content.decode()
+    assert f"Promo code {WELCOME10} was already expired" in text(row)
+    assert len(deletes(sandbox)) == sent_before
+    assert not LedgerEntry.objects.filter(action="expire").exists()
+
+
+@pytest.mark.parametrize("fault", [{"status": 503}, {"latency_ms": 1500}])
+def test_a_read_that_fails_before_the_delete_sends_nothing_and_says_so(editor_client, sandbox, settings, fault):
+    settings.IMPACT_TIMEOUT = 1.0
+    factory.reset_impact_client()
+    sandbox.inject_fault(count=10, method="GET", **fault)
+
+    response = editor_client.post(f"/promo-codes/{WELCOME10}/expire/")
+
+    assert response.status_code == (503 if "status" in fault else 504)
+    assert f"Nothing was sent, so promo code {WELCOME10} was not expired." in text(response)
+    assert "cannot tell" not in text(response)
+    assert deletes(sandbox) == []
+    (entry,) = LedgerEntry.objects.filter(action="expire")
+    assert entry.outcome == "failed"  # nothing was done: not "unknown", and not "expired"
+    sandbox.clear_faults()
+    assert get_impact_client().get_promo_code(WELCOME10, fresh=True).state == "ACTIVE"
+
+
+def test_a_bulk_row_whose_read_fails_is_not_sent(editor_client, sandbox):
+    import re
+
+    batch_page = editor_client.get(f"/promo-codes/bulk-expire/?id={WELCOME10}").content.decode()
+    batch = re.search(r'name="batch" value="([^"]+)"', batch_page).group(1)
+    sandbox.inject_fault(503, count=10, method="GET")
+
+    row = editor_client.post(f"/promo-codes/bulk-expire/{WELCOME10}/", {"batch": batch}, HTTP_HX_REQUEST="true")
+
+    assert 'data-outcome="failed"' in row.content.decode()
+    assert f"Nothing was sent, so promo code {WELCOME10} was not expired." in text(row)
+    assert deletes(sandbox) == []
+
+
 # --- /activity/ ------------------------------------------------------------------------------------
 
 

@@ -113,7 +113,7 @@ def test_a_5xx_on_the_detail_page_is_a_503(editor_client, sandbox):
 
 
 def test_a_5xx_on_expire_is_a_503_that_says_the_outcome_is_unknown(editor_client, sandbox):
-    sandbox.inject_fault(500, count=ATTEMPTS)
+    sandbox.inject_fault(500, count=ATTEMPTS, method="DELETE")  # the read before it works
 
     response = visit(editor_client, "expire")
 
@@ -203,7 +203,7 @@ def test_a_timeout_answers_htmx_with_an_alert(editor_client, sandbox, short_time
 
 
 def test_an_expire_that_times_out_is_a_504_that_says_the_outcome_is_unknown(editor_client, sandbox, short_timeout):
-    sandbox.inject_fault(latency_ms=SLOW_MS)
+    sandbox.inject_fault(latency_ms=SLOW_MS, method="DELETE")  # the read before it answers in time
 
     response = visit(editor_client, "expire")
 
@@ -335,14 +335,14 @@ def test_an_upstream_404_for_the_list_is_a_configuration_problem(editor_client, 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_an_expire_whose_read_back_fails_still_reports_the_expiry(editor_client, sandbox, htmx):
-    sandbox.inject_fault(count=1)  # a no-op: the DELETE goes through
+    sandbox.inject_fault(count=2)  # no-ops: the read first (ACTIVE) and the DELETE go through
     sandbox.inject_fault(503, count=ATTEMPTS)  # then the read-back fails
 
     response = visit(editor_client, "expire", htmx=htmx)
 
     location = response.headers["HX-Redirect"] if htmx else response.headers["Location"]
     assert location == "/promo-codes/7000151/"
-    assert [r.method for r in sandbox.requests] == ["DELETE"] + ["GET"] * ATTEMPTS
+    assert [r.method for r in sandbox.requests] == ["GET", "DELETE"] + ["GET"] * ATTEMPTS
     page = editor_client.get(location).content.decode()
     assert "Expired promo code 7000151 (impact.com did not show it afterwards)." in page
     assert "<dt>State</dt><dd>INACTIVE</dd>" in page

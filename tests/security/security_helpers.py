@@ -85,15 +85,16 @@ def arm(fault: str, sandbox, count: int = 50) -> None:
 
 
 class FaultAtThePost(httpx.BaseTransport):
-    """The sandbox, healthy until the create's POST arrives; from that POST on, the fault."""
+    """The sandbox, healthy until the write arrives (a create's POST, or with `method="DELETE"` an
+    expire's DELETE, after the read before it); from that request on, the fault."""
 
-    def __init__(self, sandbox, fault: str, count: int = 50):
-        self.sandbox, self.fault, self.count = sandbox, fault, count
+    def __init__(self, sandbox, fault: str, count: int = 50, method: str = "POST"):
+        self.sandbox, self.fault, self.count, self.method = sandbox, fault, count, method
         self.inner = factory.SandboxTransport(app=sandbox)
         self.armed = True
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and self.armed:
+        if request.method == self.method and self.armed:
             if self.fault == "connection-refused":
                 # Nothing listens there: the connection is refused, a real one, over a real socket.
                 refused = request.url.copy_with(scheme="http", host="127.0.0.1", port=closed_port())

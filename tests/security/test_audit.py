@@ -113,7 +113,7 @@ def test_it_audits_an_expire_with_the_code_it_expired(editor_client, audit_lines
     [(404, "failed", "ImpactNotFound"), (403, "failed", "ImpactForbidden"), (503, "unknown", "ImpactUnavailable")],
 )
 def test_it_audits_a_failed_expire(editor_client, sandbox, audit_lines, fault, outcome, error):
-    sandbox.inject_fault(fault, count=10)
+    sandbox.inject_fault(fault, count=10, method="DELETE")  # the read before it finds the code ACTIVE
 
     editor_client.post("/promo-codes/7000151/expire/")
 

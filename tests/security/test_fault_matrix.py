@@ -8,7 +8,8 @@ and an expire that is harmless to retry. docs/fault-matrix.md is the same matrix
 Faults persist for the whole request (retries and follow-up look-ups see them too), like an upstream
 that is down for a minute; a transient fault is a separate test at the end. A create makes one list
 call (the duplicate check) before its POST, so create has two rows: impact.com down from the start
-(nothing is sent) and the fault starting with the POST itself.
+(nothing is sent) and the fault starting with the POST itself. An expire reads the code first (to
+answer "already expired" for a code expired elsewhere), so expire has two rows the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from django.urls import reverse
-from helpers import is_alert_swap, reset_the_hour
+from helpers import is_alert_swap, reset_the_hour, upstream_requests
 from helpers import page_text as visible_text
 from security_helpers import LATENCY_MS, NOT_JSON, FaultAtThePost, arm, closed_port, form_values
 
@@ -45,8 +46,9 @@ CREATE_FORM = {
 }
 
 # "create": impact.com is down from the start, so the duplicate check before the create fails and
-# nothing is sent. "create-post": the fault starts with the create's POST itself.
-VIEWS = ["list", "detail", "create", "create-post", "expire"]
+# nothing is sent. "create-post": the fault starts with the create's POST itself. "expire": the read
+# before the DELETE fails, so the DELETE is not sent; "expire-delete": the fault starts with the DELETE.
+VIEWS = ["list", "detail", "create", "create-post", "expire", "expire-delete"]
 FAULTS = [
     "timeout", "connection-refused", "http-500", "http-502", "http-503", "not-json",
     "http-429", "http-401", "http-403", "http-404",
@@ -82,13 +84,16 @@ def _expected(view: str, fault: str) -> tuple[int, list[str]]:
             return 503, [*phrases, not_sent]
         if fault in ("http-500", "http-502", "http-503", "not-json"):
             return 503, [*phrases, unknown_create, "before submitting again"]
-    if view == "expire":
-        if fault == "http-404":
-            return 404, ["Not found", f"impact.com has no promo code {EXPIRED_ID}"]
+    not_expired = f"Nothing was sent, so promo code {EXPIRED_ID} was not expired"
+    if view.startswith("expire") and fault == "http-404":
+        return 404, ["Not found", f"impact.com has no promo code {EXPIRED_ID}"]
+    if view == "expire" and fault in ("timeout", "connection-refused", "http-500", "http-502", "http-503", "not-json"):
+        return status, [*phrases, not_expired]
+    if view == "expire-delete":
         if fault == "timeout":
             return 504, [*phrases, unknown_expire, "Expiring it again is harmless"]
         if fault == "connection-refused":
-            return 503, [*phrases, f"Nothing was sent, so promo code {EXPIRED_ID} was not expired"]
+            return 503, [*phrases, not_expired]
         if fault in ("http-500", "http-502", "http-503", "not-json"):
             return 503, [*phrases, unknown_expire, "Expiring it again is harmless"]
     return status, phrases
@@ -115,6 +120,9 @@ def post_attempts(monkeypatch) -> list[str]:
 def start_fault(view: str, fault: str, sandbox, settings) -> FaultAtThePost | None:
     if view == "create-post":
         factory._client = factory.build_impact_client(transport=FaultAtThePost(sandbox, fault))
+        return factory._client
+    if view == "expire-delete":
+        factory._client = factory.build_impact_client(transport=FaultAtThePost(sandbox, fault, method="DELETE"))
         return factory._client
     if fault == "connection-refused":
         settings.IMPACT_ACCOUNT_SID = "IRfaultmatrix"
@@ -206,6 +214,8 @@ def test_it_answers_each_fault_honestly_and_recovers(
         assert sent == (1 if view == "create-post" else 0), "a create is sent at most once, and only when checked"
         kept = form_values(body, "promo-code-form")
         assert {name: kept.get(name) for name in form} == form  # what was typed, and the form's token
+    if view == "expire":
+        assert upstream_requests(sandbox, "DELETE") == [], "the read before it failed: no DELETE is sent"
 
     clear_fault(fault, sandbox, settings, started)
     sent_before_retry = len(creates(sandbox))
@@ -233,7 +243,7 @@ def test_it_answers_each_fault_honestly_and_recovers(
 def test_it_makes_an_expire_retried_after_a_timeout_harmless(editor_client, sandbox, settings):
     settings.IMPACT_TIMEOUT = TIMEOUT
     factory.reset_impact_client()
-    sandbox.inject_fault(latency_ms=LATENCY_MS)
+    sandbox.inject_fault(latency_ms=LATENCY_MS, method="DELETE")  # the read before it answers in time
     started = time.monotonic()
 
     first = send(editor_client, "expire", htmx=False)

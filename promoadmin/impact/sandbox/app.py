@@ -86,6 +86,7 @@ class _Fault:
     status: int | None
     latency_ms: int
     body: str | None
+    method: str | None = None  # only requests with this method meet it; None: every request
 
 
 @dataclass
@@ -232,17 +233,27 @@ class SandboxApp:
             return ids
 
     def inject_fault(self, status: int | None = None, *, count: int = 1, latency_ms: int = 0,
-                     body: str | None = None) -> None:
+                     body: str | None = None, method: str | None = None) -> None:
         """Make the next `count` requests, whatever their endpoint, misbehave.
 
         `status` answers that status with the error envelope (429 with exhausted rate-limit
         headers); `body` sends that raw text instead (status 200 unless `status` is given);
-        `latency_ms` delays the answer, and on its own delays an otherwise normal answer.
+        `latency_ms` delays the answer, and on its own delays an otherwise normal answer. `method`
+        (e.g. "DELETE") makes only the next `count` requests with that method misbehave, so a fault
+        can meet a write whatever reads come before it.
         """
         if status is not None and not 100 <= status <= 599:
             raise ValueError(f"not an HTTP status: {status}")
         with self._lock:
-            self._faults.extend([_Fault(status, latency_ms, body)] * count)
+            self._faults.extend([_Fault(status, latency_ms, body, method)] * count)
+
+    def _next_fault(self, method: str) -> _Fault | None:
+        """The first queued fault meant for this request, taken off the queue (call with the lock held)."""
+        for fault in self._faults:
+            if fault.method in (None, method):
+                self._faults.remove(fault)
+                return fault
+        return None
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -258,7 +269,7 @@ class SandboxApp:
     def __call__(self, environ, start_response):
         request = self._record(environ)
         with self._lock:
-            fault = self._faults.popleft() if self._faults else None
+            fault = self._next_fault(request.method)
         delay_ms = self.latency_ms + (fault.latency_ms if fault else 0)
         if delay_ms:
             time.sleep(delay_ms / 1000)  # outside the lock: slow answers must not serialise others

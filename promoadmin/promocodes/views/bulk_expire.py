@@ -8,8 +8,9 @@ POST /promo-codes/bulk-expire/<id>/                     expire one code of a con
 
 The confirmation reads the codes fresh from impact.com (list pages of 1000, usually one call; named
 codes beyond IMPACT_SCAN_MAX_PAGES pages are read one call each) and
-signs the list of ids it showed; the run expires exactly those. Each expire is one DELETE and is
-not read back (that would double the cost): a receipt link per code reads it on demand.
+signs the list of ids it showed; the run expires exactly those. Each expire first reads the code
+(one call: it may have been expired outside promoadmin since the confirmation, and then nothing is
+sent), then sends one DELETE; it is not read back afterwards: a receipt link per code reads it on demand.
 A batch holds at most BULK_EXPIRE_MAX_CODES codes; a confirmation may be sent for BULK_TOKEN_MAX_AGE
 seconds (settings).
 """
@@ -49,6 +50,12 @@ SALT = "promoadmin.bulk-expire"
 MAX_DIRECT_READS = 20  # named codes past the pages a scan reads, read one call each
 # Errors that will fail every following request too: stop the batch.
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden, ImpactPageDeadline)
+CALLS_PER_CODE = 2  # a fresh read of the code, then its DELETE
+
+
+def expire_calls(count: int) -> int:
+    """What expiring `count` codes of a batch costs at most, as the confirmation says and the budget checks."""
+    return CALLS_PER_CODE * count
 
 
 def _require_permission(request: HttpRequest) -> None:
@@ -84,19 +91,24 @@ class Outcome:
 
 
 def expire_one(request: HttpRequest, promo_code_id: int, code: str) -> Outcome:
-    """One DELETE (services.promo_code_expire: one audit line), one outcome. Never raises ImpactError."""
-    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, code=code, screen="bulk-expire")
+    """One read and one DELETE (services.promo_code_expire: one audit line), one outcome. Never raises ImpactError."""
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, code=code, check_first=True,
+                                        screen="bulk-expire")
     err = result.error
-    if result.already_expired:  # promoadmin expired it before: nothing sent, no second entry
-        message = presenters.already_expired(promo_code_id, None, result.earlier)
-        return Outcome(promo_code_id, code, "already", message, receipt_url=receipts.entry_url(result.earlier))
+    if result.already_expired:  # INACTIVE before: nothing sent, no second entry
+        message = presenters.already_expired(promo_code_id, result.promo, result.earlier)
+        receipt = receipts.entry_url(result.earlier) if result.earlier else ""
+        return Outcome(promo_code_id, code, "already", message, receipt_url=receipt)
     if result.done:
         return Outcome(promo_code_id, code, "expired", receipt_url=receipts.entry_url(result.entry))
     if isinstance(err, ImpactNotFound):
         return Outcome(promo_code_id, code, "not-found", f"impact.com has no promo code {promo_code_id}.")
     if result.outcome == services.UNKNOWN:
         return Outcome(promo_code_id, code, "unknown", f"{err.title}. {err.message} {presenters.expire_unknown(promo_code_id)}")
-    return Outcome(promo_code_id, code, "failed", f"{err.title}. {err.message}", stop=isinstance(err, STOPPING_ERRORS))
+    message = f"{err.title}. {err.message}"
+    if not result.sent:
+        message += f" {presenters.expire_not_sent(promo_code_id)}"
+    return Outcome(promo_code_id, code, "failed", message, stop=isinstance(err, STOPPING_ERRORS))
 
 
 # --- the confirmation (dry run) -----------------------------------------------------------------
@@ -244,12 +256,13 @@ def promo_code_bulk_expire(request: HttpRequest) -> HttpResponse:
     too_many = len(codes) > max_batch
     incomplete = bool(scan and scan.truncated and not wanted)
     codes = codes[:max_batch]
-    budget = check_budget(client, len(codes))
+    budget = check_budget(client, expire_calls(len(codes)))
     can_run = bool(codes) and budget.ok and not too_many and not incomplete
     context = {
         "selection": selection,
         "description": selection.describe(len(codes)),
         "codes": [{"promo": promo, "request_line": request_line(client, promo.id)} for promo in codes],
+        "expire_calls": expire_calls(len(codes)),
         "missing": missing,
         "scan": scan,
         "too_many": too_many,
@@ -294,7 +307,7 @@ def _run(request: HttpRequest) -> HttpResponse:
     except BadSelection as err:
         return TemplateResponse(request, "promocodes/bulk_expire.html", {"problem": str(err), "back_url": reverse("promocodes:list")}, status=400)
     client = get_impact_client()
-    budget = check_budget(client, len(items))
+    budget = check_budget(client, expire_calls(len(items)))
     if not budget.ok:
         context = {"problem": "", "budget": budget, "budget_short": True, "back_url": reverse("promocodes:list")}
         return TemplateResponse(request, "promocodes/bulk_expire.html", context, status=429)

@@ -36,9 +36,10 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         raise Http404("No such promo code.")
     on_detail = request.htmx and request.htmx.target == "promo-code-summary"
     screen = "list" if request.htmx and not on_detail else "detail"
-    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True, screen=screen)
+    result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True, check_first=True,
+                                        screen=screen)
     if not result.done:
-        known = _expire_outcome(result.error, promo_code_id)
+        known = _expire_outcome(result.error, promo_code_id, sent=result.sent)
         if known is result.error:
             raise known
         raise known from result.error
@@ -71,15 +72,13 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     return redirect(next_url)
 
 
-def _expire_outcome(err: ImpactError, promo_code_id: int) -> ImpactError:
-    """The error to show after a failed expire, saying what is known about the code."""
+def _expire_outcome(err: ImpactError, promo_code_id: int, *, sent: bool) -> ImpactError:
+    """The error to show after a failed expire, saying what is known about the code. `sent` is False
+    when the read before the DELETE failed, so the DELETE was never sent."""
     if isinstance(err, ImpactNotFound):
         return ImpactNotFound(f"impact.com has no promo code {promo_code_id}.", upstream_status=err.upstream_status)
-    if isinstance(err, ImpactUnreachable):
-        return ImpactUnreachable(
-            f"{err.message} Nothing was sent, so promo code {promo_code_id} was not expired.",
-            upstream_status=err.upstream_status,
-        )
+    if isinstance(err, ImpactUnreachable) or (not sent and isinstance(err, ImpactUnavailable)):
+        return type(err)(f"{err.message} {presenters.expire_not_sent(promo_code_id)}", upstream_status=err.upstream_status)
     if isinstance(err, ImpactUnavailable):  # a timeout or a 5xx: impact.com may have done it
         return type(err)(f"{err.message} {presenters.expire_unknown(promo_code_id)}", upstream_status=err.upstream_status)
     return err
