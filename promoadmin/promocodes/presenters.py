@@ -17,6 +17,7 @@ from promoadmin.impact.records import NewPromoCode
 
 from .checks.list_filters import SCHEDULES
 from .checks.overlaps import ConflictCheck
+from .checks.regex import MAX_SAMPLES
 from .checks.risk_notes import Note
 from .formatting import full_datetime
 
@@ -29,6 +30,7 @@ class Hint:
     text: str
     warning: bool = False
     picked: str = ""
+    text_id: str = ""  # the id of the text, when a script replaces it
 
 
 def campaign_inactive(campaign) -> str:
@@ -77,6 +79,100 @@ def partner_hint(pickers, help_text: str) -> Hint:
     return Hint("Choose a campaign to find its partners by name, or type the partner id.")
 
 
+def deal_hint(pickers, help_text: str) -> Hint:
+    """Under the create form's deal field. With the deal select, the text is the chosen deal's
+    discount, which the page's script replaces when another deal is chosen (text_id)."""
+    if pickers.deal_unknown:
+        campaign_name = (pickers.campaign.name if pickers.campaign else "") or "This campaign"
+        return Hint(f"{campaign_name} has no deal {pickers.deal_id}; impact.com will refuse it.", warning=True)
+    if pickers.deal_select:
+        deal = pickers.deal
+        if deal:
+            return Hint(deal.discount.summary or deal.name, text_id="deal-summary")
+        return Hint(f"The deal whose discount the code gives: {len(pickers.deals.items)} in this campaign.", text_id="deal-summary")
+    if pickers.waiting_for_campaign:
+        return Hint("Choose a campaign to pick one of its deals.")
+    if pickers.deals:
+        return Hint(help_text)
+    return Hint("Choose a campaign to pick one of its deals, or type a deal id.")
+
+
+@dataclass(frozen=True)
+class TesterLine:
+    """A paragraph of the regex tester's results (`css`: its classes), with an optional button that
+    puts `fix` in the Code field."""
+
+    text: str
+    css: str = "muted"
+    fix: str = ""
+    fix_label: str = ""
+
+
+@dataclass(frozen=True)
+class TesterSample:
+    """A sample code, whether the pattern accepts it, and why it comes close if not."""
+
+    text: str
+    accepted: bool
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return "✓ accepted" if self.accepted else "✗ not accepted"
+
+
+@dataclass(frozen=True)
+class RegexResults:
+    samples: tuple[TesterSample, ...] = ()
+    lines: tuple[TesterLine, ...] = ()
+
+
+def regex_results(trial) -> RegexResults:
+    """What the regex tester shows for a checks.regex.RegexTrial (None: no pattern typed yet)."""
+    if trial is None:
+        return RegexResults(lines=(TesterLine("Type a pattern in Code to test it."),))
+    if trial.error:
+        return RegexResults(lines=(TesterLine(f"Not a valid pattern: {trial.error}.", "check check-stop"),))
+    if trial.busy:
+        return RegexResults(lines=(TesterLine(
+            "Not tested yet: your previous test is still running. Change the pattern or a sample to test again.",
+            "check check-warning",
+        ),))
+    if trial.too_slow:
+        return RegexResults(lines=(TesterLine(
+            "This pattern takes too long to test (it backtracks badly, as (a+)+ does). impact.com would struggle too: simplify it.",
+            "check check-stop",
+        ),))
+    if trial.samples:
+        count = f"{len(trial.matched)} of {len(trial.samples)} accepted."
+        if trial.dropped:
+            count += f" {trial.dropped} more sample{'s' if trial.dropped != 1 else ''} not tested (at most {MAX_SAMPLES})."
+        lines = [TesterLine(count, "muted sample-count")]
+    else:
+        lines = [TesterLine("Type sample codes above, one per line, to see which the pattern accepts.")]
+    if trial.unanchored:
+        lines.append(TesterLine(
+            "The pattern has no ^ at the start and $ at the end. promoadmin tests whole codes; if impact.com looked for "
+            "the pattern anywhere inside a code, it would accept more than shown here.",
+            "check check-warning", trial.anchored_pattern, f"Use {trial.anchored_pattern}",
+        ))
+    if trial.case_sensitive:
+        lines.append(TesterLine(
+            "Letter case counts: shoppers typing in another case are not accepted.",
+            "check check-info", trial.ignore_case_pattern, f"Ignore case: {trial.ignore_case_pattern}",
+        ))
+    return RegexResults(tuple(TesterSample(sample.text, sample.matches, _near_miss(sample)) for sample in trial.samples), tuple(lines))
+
+
+def _near_miss(sample) -> str:
+    """Why a sample the pattern does not accept comes close ('' if accepted, or not close)."""
+    if sample.matches:
+        return ""
+    if sample.anywhere:
+        return "matches only part of it"
+    return "would match ignoring case" if sample.ignoring_case else ""
+
+
 # How each result of a check is marked (seen, and only heard) in the preview's list of checks.
 CHECK_MARKS = {"ok": ("✓", "Passed:"), "warning": ("!", "Warning:"), "stop": ("✗", "Stops the create:")}
 
@@ -119,10 +215,7 @@ def preview_checks(new_code: NewPromoCode, check: ConflictCheck, pickers, notes:
             kind = "active exact codes" if new_code.type == "RE" else "active regex codes"
             results.append(CheckResult(f"No overlap: none of the campaign's {kind} running at the same time accepts the same codes."))
         if not check.complete:
-            results.append(CheckResult(
-                f"Overlaps were checked against the first {check.active_checked} of {check.active_total} active codes only.",
-                "warning",
-            ))
+            results.append(CheckResult(_incomplete_sentence(check), "warning"))
     results.extend(_picker_checks(new_code, pickers, deal_name_filled))
     results.extend(CheckResult(note.text, "warning" if note.level == "warning" else "ok") for note in notes)
     results.append(CheckResult("This form has not created a code yet: Create sends it once, and a second submission sends nothing."))
@@ -130,13 +223,62 @@ def preview_checks(new_code: NewPromoCode, check: ConflictCheck, pickers, notes:
 
 
 def overlap_summary(check: ConflictCheck) -> str:
-    if check.new_code.type == "RE":
-        text = "This pattern also accepts active exact codes of the campaign, so two codes would compete at checkout."
-    else:
-        text = "An active regex code of the campaign already accepts this code, so two codes would compete at checkout."
+    """The preview's one-line overlap check."""
+    text = _overlap_lead(check, "this code") + ", so two codes would compete at checkout."
     if check.unchecked:
-        text += f" {len(check.unchecked)} regex code{'s' if len(check.unchecked) != 1 else ''} took too long to test and could not be checked."
+        text += " " + _unchecked_sentence(len(check.unchecked))
     return text
+
+
+def _overlap_lead(check: ConflictCheck, accepted: str) -> str:
+    """What overlaps, from the new code's side; `accepted` names the new exact code."""
+    if check.new_code.type == "RE":
+        return "This pattern also accepts active exact codes of the campaign"
+    return f"An active regex code of the campaign already accepts {accepted}"
+
+
+def _unchecked_sentence(count: int) -> str:
+    return f"{count} active regex code{'s' if count != 1 else ''} took too long to test against this code and could not be checked."
+
+
+def _incomplete_sentence(check: ConflictCheck) -> str:
+    return f"Overlaps were checked against the first {check.active_checked} of {check.active_total} active codes only."
+
+
+@dataclass(frozen=True)
+class OverlapItem:
+    """An active code the new one overlaps, with what it is (and, for a regex, a code both accept)."""
+
+    url: str
+    code: str
+    note: str
+
+
+@dataclass(frozen=True)
+class OverlapWarning:
+    """The create form's warning above "create it anyway": `lead` and `items` only when codes overlap."""
+
+    lead: str = ""
+    items: tuple[OverlapItem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def overlap_warning(check: ConflictCheck | None, *, unconfirmed: bool) -> OverlapWarning | None:
+    """The warning when codes overlap or could not be checked, or the overlap box was left unticked."""
+    if check is None or not (check.overlaps or check.unchecked or unconfirmed):
+        return OverlapWarning() if unconfirmed else None
+    items = tuple(
+        OverlapItem(
+            reverse("promocodes:detail", args=[overlap.promo.id]), overlap.promo.code,
+            f"(exact code, id {overlap.promo.id})" if overlap.regex_is_new
+            else f"(regex code, id {overlap.promo.id}) accepts {overlap.example}",
+        )
+        for overlap in check.overlaps
+    )
+    notes = ((_unchecked_sentence(len(check.unchecked)),) if check.unchecked else ()) + (
+        (_incomplete_sentence(check),) if not check.complete else ()
+    )
+    return OverlapWarning(_overlap_lead(check, check.new_code.code) + ":" if items else "", items, notes)
 
 
 def _picker_checks(new_code: NewPromoCode, pickers, deal_name_filled: bool) -> list[CheckResult]:
