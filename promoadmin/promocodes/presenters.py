@@ -19,7 +19,7 @@ from .checks.list_filters import SCHEDULES
 from .checks.overlaps import ConflictCheck
 from .checks.regex import MAX_SAMPLES
 from .checks.risk_notes import Note
-from .formatting import full_datetime
+from .formatting import full_datetime, short_date
 
 
 @dataclass(frozen=True)
@@ -514,6 +514,28 @@ def code_search_note(search, upstream_words: str) -> ScanNote:
             f"containing “{text}” may be missing. Narrow the list by campaign, state or dates to see them all."
         )
     return ScanNote(how, cost, stopped)
+
+
+@dataclass(frozen=True)
+class CodeFacts:
+    """The detail page's facts that need a decision: how the code matches, and when it runs."""
+
+    match_note: str
+    starts: str
+    ends: str
+
+
+def code_facts(promo) -> CodeFacts:
+    return CodeFacts(
+        match_note="(a regular expression, case-sensitive)" if promo.is_regex else "(letter case ignored)",
+        starts=full_datetime(promo.start_date) or "Immediately",
+        ends=full_datetime(promo.end_date) or "Never (no end date)",
+    )
+
+
+def deal_runs(deal) -> str:
+    """The detail page's "Runs" line of a deal: 'Nov 5, 2026 to no end date'."""
+    return f"{short_date(deal.start_date) or 'open start'} to {short_date(deal.end_date) or 'no end date'}"
 
 
 # --- the ledger: history, already expired, change by replacement --------------------------------
