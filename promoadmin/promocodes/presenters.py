@@ -484,6 +484,112 @@ def upload_read_as(file_format: str, columns: str) -> str:
     return f"Read as {file_format} with promoadmin's columns (the create form's fields)."
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+# --- bulk create: the review of a file -----------------------------------------------------------
+
+
+def bulk_review_title(count: int) -> str:
+    """The review's title and heading: 'Review 3 new promo codes'."""
+    return f"Review {_plural(count, 'new promo code', 'new promo codes')}"
+
+
+def bulk_results_title(count: int) -> str:
+    """The heading once the run starts (the page's script swaps it in)."""
+    return f"Results: creating {_plural(count, 'promo code', 'promo codes')}"
+
+
+def bulk_review_problem(invalid_count: int) -> str:
+    them = "it" if invalid_count == 1 else "them"
+    return (
+        f"{_plural(invalid_count, 'row has a problem', 'rows have problems')}, marked below. Nothing will be created until "
+        f"the whole file is right: fix {them} in the file and upload it again."
+    )
+
+
+@dataclass(frozen=True)
+class BulkWarning:
+    """The review's warning: a headline (shown strong), then what it means."""
+
+    headline: str
+    details: str
+
+
+def bulk_warning(overlap_count: int, unchecked_count: int, *, can_run: bool) -> BulkWarning | None:
+    """Rows that overlap other codes, or whose overlaps could not all be checked (None: no such row)."""
+    if not (overlap_count or unchecked_count):
+        return None
+    found, details = [], []
+    if overlap_count:
+        their = "its" if overlap_count == 1 else "their"
+        found.append(f"{_plural(overlap_count, 'row overlaps', 'rows overlap')} other codes of {their} campaign")
+        details.append(
+            "An overlap is a regex and an exact code that run at the same time and accept the same code: both would be "
+            "valid at checkout, and each may credit a different partner."
+        )
+    if unchecked_count:
+        found.append(f"{_plural(unchecked_count, 'row was', 'rows were')} not fully checked")
+        details.append("A regex that takes too long to test (it backtracks badly) could not be checked.")
+    if can_run:
+        details.append("Creating these codes needs your confirmation, below.")
+    return BulkWarning(", and ".join(found) + ", marked below.", " ".join(details))
+
+
+def bulk_confirm_label(warned_count: int) -> str:
+    return (
+        f"Create them anyway: I have checked the {_plural(warned_count, 'row', 'rows')} marked with a warning, "
+        "and that these codes may compete at checkout"
+    )
+
+
+def bulk_costs(check_calls: int, check_complete: bool, creates: int, budget) -> list[str]:
+    """The review's Cost list, as safe HTML: the checks already spent, the names, the creates, the budget."""
+    if check_calls:
+        checks = format_html(
+            "Checking for codes already active: <strong>{}</strong>, one per campaign in the file, already spent.{}",
+            _plural(check_calls, "API call", "API calls"),
+            "" if check_complete else " A campaign has more than 1000 active codes: rows were checked against the "
+            "first 1000, and impact.com refuses any other duplicate.",
+        )
+    else:
+        checks = "Checking for codes already active: no API call, since no row names a campaign, partner and code that can be checked."
+    return [
+        checks,
+        "Names beside the ids: from the campaign, partner and deal lists the create form uses, asked at most once per "
+        "list and campaign while promoadmin keeps them.",
+        format_html(
+            "Creating: <strong>{}</strong>, one <code>POST</code> per row, each sent exactly once (never retried).",
+            _plural(creates, "API call", "API calls"),
+        ),
+        "Budget: " + budget_line(budget),
+    ]
+
+
+def budget_line(budget) -> str:
+    """What is left of the hourly budget (a budget.Budget), before a bulk write."""
+    if not budget.known:
+        return "impact.com has not said how much is left yet."
+    refill = f" (it refills in about {_plural(budget.reset_minutes, 'minute', 'minutes')})" if budget.reset_minutes else ""
+    return (
+        f"{budget.remaining} of {budget.limit} requests left this hour{refill}; "
+        f"promoadmin keeps {budget.reserve} for everybody else."
+    )
+
+
+def bulk_request_heading(*, valid: bool, warned: bool) -> str:
+    """The review table's column of requests (a valid file) or problems."""
+    return ("Request promoadmin will send" if valid else "Problems") + (" and warnings" if warned else "")
+
+
+def bulk_row_waiting(*, row_ok: bool, valid: bool) -> str:
+    """A row's Result before the run."""
+    if not row_ok:
+        return "Will not be sent"
+    return "Not sent yet" if valid else "This row is fine"
+
+
 @dataclass(frozen=True)
 class ScanNote:
     """How a bounded scan found what the page shows: how, what it cost, and where it stopped ('' if it did not)."""
