@@ -79,6 +79,16 @@ def partner_hint(pickers, help_text: str) -> Hint:
     return Hint("Choose a campaign to find its partners by name, or type the partner id.")
 
 
+def names_unavailable(pickers) -> dict[str, str]:
+    """Under each picker whose list impact.com did not give: why, and to type the id instead ('' when it did)."""
+    lists = {"campaign": (pickers.campaigns, "Type the campaign id."), "partner": (pickers.partners, "Type the partner id."),
+             "deal": (pickers.deals, "Type the deal id, if any.")}
+    return {
+        name: f"{name.title()} names are unavailable right now. {names.error.message} {advice}" if names is not None and not names.ok else ""
+        for name, (names, advice) in lists.items()
+    }
+
+
 def deal_hint(pickers, help_text: str) -> Hint:
     """Under the create form's deal field. With the deal select, the text is the chosen deal's
     discount, which the page's script replaces when another deal is chosen (text_id)."""

@@ -7,10 +7,12 @@ from types import SimpleNamespace
 
 from django.test import override_settings
 
+from promoadmin.impact.errors import ImpactError
 from promoadmin.impact.records import Deal
 from promoadmin.promocodes import presenters
 from promoadmin.promocodes.budget import Budget
 from promoadmin.promocodes.checks.regex import RegexTrial, Sample
+from promoadmin.promocodes.lookups import Lookup
 
 
 def pickers(**overrides):
@@ -31,6 +33,17 @@ def test_the_deal_select_says_how_many_deals_in_the_span_the_script_rewrites():
 
     assert hint.text == "The deal whose discount the code gives: 2 in this campaign."
     assert hint.text_id == "deal-summary" and not hint.warning
+
+
+def test_only_the_lists_that_failed_say_so_and_none_is_asked_before_a_campaign():
+    failed = Lookup(error=ImpactError("impact.com did not answer in time."))
+    state = SimpleNamespace(campaigns=Lookup(), partners=None, deals=failed)
+
+    assert presenters.names_unavailable(state) == {
+        "campaign": "",
+        "partner": "",
+        "deal": "Deal names are unavailable right now. impact.com did not answer in time. Type the deal id, if any.",
+    }
 
 
 def test_without_a_pattern_the_tester_asks_for_one():
