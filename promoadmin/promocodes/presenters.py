@@ -79,6 +79,22 @@ def partner_hint(pickers, help_text: str) -> Hint:
     return Hint("Choose a campaign to find its partners by name, or type the partner id.")
 
 
+@dataclass(frozen=True)
+class FormWords:
+    """The create form's breadcrumb, heading and submit button: a new code, or a change of one."""
+
+    crumb: str
+    heading: str
+    submit: str
+
+
+def form_words(replaces) -> FormWords:
+    """`replaces`: the id of the code a change expires, or empty for a new code."""
+    if replaces:
+        return FormWords("Change code", f"Change promo code {replaces}", "Change promo code")
+    return FormWords("New code", "New promo code", "Create promo code")
+
+
 def names_unavailable(pickers) -> dict[str, str]:
     """Under each picker whose list impact.com did not give: why, and to type the id instead ('' when it did)."""
     lists = {"campaign": (pickers.campaigns, "Type the campaign id."), "partner": (pickers.partners, "Type the partner id."),

@@ -90,6 +90,7 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
     }
     context["campaign_hint"] = presenters.campaign_hint(context["pickers"], form.fields["campaign_id"].help_text)
     context["partner_hint"] = presenters.partner_hint(context["pickers"], form.fields["assigned_partner_id"].help_text)
+    context["form_words"] = presenters.form_words(form["replaces"].value())
     context["names_unavailable"] = presenters.names_unavailable(context["pickers"])
     context["deal_hint"] = presenters.deal_hint(context["pickers"], form.fields["deal_id"].help_text)
     context["overlap_warning"] = presenters.overlap_warning(found.get("conflicts"), unconfirmed=form.has_error("confirm_overlap"))
