@@ -4,12 +4,15 @@
 - services, selectors, checks, presenters and formatting never import views or templatetags
   (the dependency points from the screens to the logic, never back);
 - no template line is longer than MAX_TEMPLATE_LINE characters: templates read like HTML, and
-  decisions longer than that belong in a presenter.
+  decisions longer than that belong in a presenter;
+- no template tag or variable spans two lines: Django's lexer only matches `{% ... %}` and
+  `{{ ... }}` within one line, so a split one is printed as text or breaks the parse.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,30 @@ def test_no_template_comment_spans_lines():
         if line.count("{#") != line.count("#}")
     ]
     assert not open_comments, "a {# comment #} must open and close on one line:\n" + "\n".join(open_comments)
+
+
+# A `{% ... %}` or `{{ ... }}` with a line break before it closes.
+SPLIT_TAG = re.compile(r"\{%(?:(?!%\}).)*?\n(?:(?!%\}).)*?%\}|\{\{(?:(?!\}\}).)*?\n(?:(?!\}\}).)*?\}\}", re.S)
+
+
+def split_tags(text: str) -> list[tuple[int, str]]:
+    """Each tag or variable that spans lines: (the line it starts on, its first line)."""
+    return [
+        (text.count("\n", 0, match.start()) + 1, match.group(0).splitlines()[0])
+        for match in SPLIT_TAG.finditer(text)
+    ]
+
+
+def test_no_template_tag_spans_two_lines():
+    split = [
+        f"{path.relative_to(ROOT)}:{number} {start}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, start in split_tags(path.read_text(encoding="utf-8"))
+    ]
+    assert not split, "template tags split over two lines (Django cannot parse them):\n" + "\n".join(split)
+
+
+def test_the_split_tag_check_sees_a_split_tag():
+    text = '<p>\n{% if a %}x{% endif %}<a href="{% url\n  \'promocodes:list\' %}">{{ b\n }}</a>{{ c }}\n</p>'
+
+    assert split_tags(text) == [(2, "{% url"), (3, "{{ b")]

@@ -17,8 +17,9 @@ from promoadmin.impact.records import NewPromoCode
 
 from .checks.list_filters import SCHEDULES
 from .checks.overlaps import ConflictCheck
+from .checks.regex import MAX_SAMPLES
 from .checks.risk_notes import Note
-from .formatting import full_datetime
+from .formatting import full_datetime, short_date
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Hint:
     text: str
     warning: bool = False
     picked: str = ""
+    text_id: str = ""  # the id of the text, when a script replaces it
 
 
 def campaign_inactive(campaign) -> str:
@@ -77,6 +79,126 @@ def partner_hint(pickers, help_text: str) -> Hint:
     return Hint("Choose a campaign to find its partners by name, or type the partner id.")
 
 
+@dataclass(frozen=True)
+class FormWords:
+    """The create form's breadcrumb, heading and submit button: a new code, or a change of one."""
+
+    crumb: str
+    heading: str
+    submit: str
+
+
+def form_words(replaces) -> FormWords:
+    """`replaces`: the id of the code a change expires, or empty for a new code."""
+    if replaces:
+        return FormWords("Change code", f"Change promo code {replaces}", "Change promo code")
+    return FormWords("New code", "New promo code", "Create promo code")
+
+
+def names_unavailable(pickers) -> dict[str, str]:
+    """Under each picker whose list impact.com did not give: why, and to type the id instead ('' when it did)."""
+    lists = {"campaign": (pickers.campaigns, "Type the campaign id."), "partner": (pickers.partners, "Type the partner id."),
+             "deal": (pickers.deals, "Type the deal id, if any.")}
+    return {
+        name: f"{name.title()} names are unavailable right now. {names.error.message} {advice}" if names is not None and not names.ok else ""
+        for name, (names, advice) in lists.items()
+    }
+
+
+def deal_hint(pickers, help_text: str) -> Hint:
+    """Under the create form's deal field. With the deal select, the text is the chosen deal's
+    discount, which the page's script replaces when another deal is chosen (text_id)."""
+    if pickers.deal_unknown:
+        campaign_name = (pickers.campaign.name if pickers.campaign else "") or "This campaign"
+        return Hint(f"{campaign_name} has no deal {pickers.deal_id}; impact.com will refuse it.", warning=True)
+    if pickers.deal_select:
+        deal = pickers.deal
+        if deal:
+            return Hint(deal.discount.summary or deal.name, text_id="deal-summary")
+        return Hint(f"The deal whose discount the code gives: {len(pickers.deals.items)} in this campaign.", text_id="deal-summary")
+    if pickers.waiting_for_campaign:
+        return Hint("Choose a campaign to pick one of its deals.")
+    if pickers.deals:
+        return Hint(help_text)
+    return Hint("Choose a campaign to pick one of its deals, or type a deal id.")
+
+
+@dataclass(frozen=True)
+class TesterLine:
+    """A paragraph of the regex tester's results (`css`: its classes), with an optional button that
+    puts `fix` in the Code field."""
+
+    text: str
+    css: str = "muted"
+    fix: str = ""
+    fix_label: str = ""
+
+
+@dataclass(frozen=True)
+class TesterSample:
+    """A sample code, whether the pattern accepts it, and why it comes close if not."""
+
+    text: str
+    accepted: bool
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return "✓ accepted" if self.accepted else "✗ not accepted"
+
+
+@dataclass(frozen=True)
+class RegexResults:
+    samples: tuple[TesterSample, ...] = ()
+    lines: tuple[TesterLine, ...] = ()
+
+
+def regex_results(trial) -> RegexResults:
+    """What the regex tester shows for a checks.regex.RegexTrial (None: no pattern typed yet)."""
+    if trial is None:
+        return RegexResults(lines=(TesterLine("Type a pattern in Code to test it."),))
+    if trial.error:
+        return RegexResults(lines=(TesterLine(f"Not a valid pattern: {trial.error}.", "check check-stop"),))
+    if trial.busy:
+        return RegexResults(lines=(TesterLine(
+            "Not tested yet: your previous test is still running. Change the pattern or a sample to test again.",
+            "check check-warning",
+        ),))
+    if trial.too_slow:
+        return RegexResults(lines=(TesterLine(
+            "This pattern takes too long to test (it backtracks badly, as (a+)+ does). impact.com would struggle too: simplify it.",
+            "check check-stop",
+        ),))
+    if trial.samples:
+        count = f"{len(trial.matched)} of {len(trial.samples)} accepted."
+        if trial.dropped:
+            count += f" {trial.dropped} more sample{'s' if trial.dropped != 1 else ''} not tested (at most {MAX_SAMPLES})."
+        lines = [TesterLine(count, "muted sample-count")]
+    else:
+        lines = [TesterLine("Type sample codes above, one per line, to see which the pattern accepts.")]
+    if trial.unanchored:
+        lines.append(TesterLine(
+            "The pattern has no ^ at the start and $ at the end. promoadmin tests whole codes; if impact.com looked for "
+            "the pattern anywhere inside a code, it would accept more than shown here.",
+            "check check-warning", trial.anchored_pattern, f"Use {trial.anchored_pattern}",
+        ))
+    if trial.case_sensitive:
+        lines.append(TesterLine(
+            "Letter case counts: shoppers typing in another case are not accepted.",
+            "check check-info", trial.ignore_case_pattern, f"Ignore case: {trial.ignore_case_pattern}",
+        ))
+    return RegexResults(tuple(TesterSample(sample.text, sample.matches, _near_miss(sample)) for sample in trial.samples), tuple(lines))
+
+
+def _near_miss(sample) -> str:
+    """Why a sample the pattern does not accept comes close ('' if accepted, or not close)."""
+    if sample.matches:
+        return ""
+    if sample.anywhere:
+        return "matches only part of it"
+    return "would match ignoring case" if sample.ignoring_case else ""
+
+
 # How each result of a check is marked (seen, and only heard) in the preview's list of checks.
 CHECK_MARKS = {"ok": ("✓", "Passed:"), "warning": ("!", "Warning:"), "stop": ("✗", "Stops the create:")}
 
@@ -119,10 +241,7 @@ def preview_checks(new_code: NewPromoCode, check: ConflictCheck, pickers, notes:
             kind = "active exact codes" if new_code.type == "RE" else "active regex codes"
             results.append(CheckResult(f"No overlap: none of the campaign's {kind} running at the same time accepts the same codes."))
         if not check.complete:
-            results.append(CheckResult(
-                f"Overlaps were checked against the first {check.active_checked} of {check.active_total} active codes only.",
-                "warning",
-            ))
+            results.append(CheckResult(_incomplete_sentence(check), "warning"))
     results.extend(_picker_checks(new_code, pickers, deal_name_filled))
     results.extend(CheckResult(note.text, "warning" if note.level == "warning" else "ok") for note in notes)
     results.append(CheckResult("This form has not created a code yet: Create sends it once, and a second submission sends nothing."))
@@ -130,13 +249,62 @@ def preview_checks(new_code: NewPromoCode, check: ConflictCheck, pickers, notes:
 
 
 def overlap_summary(check: ConflictCheck) -> str:
-    if check.new_code.type == "RE":
-        text = "This pattern also accepts active exact codes of the campaign, so two codes would compete at checkout."
-    else:
-        text = "An active regex code of the campaign already accepts this code, so two codes would compete at checkout."
+    """The preview's one-line overlap check."""
+    text = _overlap_lead(check, "this code") + ", so two codes would compete at checkout."
     if check.unchecked:
-        text += f" {len(check.unchecked)} regex code{'s' if len(check.unchecked) != 1 else ''} took too long to test and could not be checked."
+        text += " " + _unchecked_sentence(len(check.unchecked))
     return text
+
+
+def _overlap_lead(check: ConflictCheck, accepted: str) -> str:
+    """What overlaps, from the new code's side; `accepted` names the new exact code."""
+    if check.new_code.type == "RE":
+        return "This pattern also accepts active exact codes of the campaign"
+    return f"An active regex code of the campaign already accepts {accepted}"
+
+
+def _unchecked_sentence(count: int) -> str:
+    return f"{count} active regex code{'s' if count != 1 else ''} took too long to test against this code and could not be checked."
+
+
+def _incomplete_sentence(check: ConflictCheck) -> str:
+    return f"Overlaps were checked against the first {check.active_checked} of {check.active_total} active codes only."
+
+
+@dataclass(frozen=True)
+class OverlapItem:
+    """An active code the new one overlaps, with what it is (and, for a regex, a code both accept)."""
+
+    url: str
+    code: str
+    note: str
+
+
+@dataclass(frozen=True)
+class OverlapWarning:
+    """The create form's warning above "create it anyway": `lead` and `items` only when codes overlap."""
+
+    lead: str = ""
+    items: tuple[OverlapItem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def overlap_warning(check: ConflictCheck | None, *, unconfirmed: bool) -> OverlapWarning | None:
+    """The warning when codes overlap or could not be checked, or the overlap box was left unticked."""
+    if check is None or not (check.overlaps or check.unchecked or unconfirmed):
+        return OverlapWarning() if unconfirmed else None
+    items = tuple(
+        OverlapItem(
+            reverse("promocodes:detail", args=[overlap.promo.id]), overlap.promo.code,
+            f"(exact code, id {overlap.promo.id})" if overlap.regex_is_new
+            else f"(regex code, id {overlap.promo.id}) accepts {overlap.example}",
+        )
+        for overlap in check.overlaps
+    )
+    notes = ((_unchecked_sentence(len(check.unchecked)),) if check.unchecked else ()) + (
+        (_incomplete_sentence(check),) if not check.complete else ()
+    )
+    return OverlapWarning(_overlap_lead(check, check.new_code.code) + ":" if items else "", items, notes)
 
 
 def _picker_checks(new_code: NewPromoCode, pickers, deal_name_filled: bool) -> list[CheckResult]:
@@ -347,6 +515,112 @@ def upload_read_as(file_format: str, columns: str) -> str:
     return f"Read as {file_format} with promoadmin's columns (the create form's fields)."
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+# --- bulk create: the review of a file -----------------------------------------------------------
+
+
+def bulk_review_title(count: int) -> str:
+    """The review's title and heading: 'Review 3 new promo codes'."""
+    return f"Review {_plural(count, 'new promo code', 'new promo codes')}"
+
+
+def bulk_results_title(count: int) -> str:
+    """The heading once the run starts (the page's script swaps it in)."""
+    return f"Results: creating {_plural(count, 'promo code', 'promo codes')}"
+
+
+def bulk_review_problem(invalid_count: int) -> str:
+    them = "it" if invalid_count == 1 else "them"
+    return (
+        f"{_plural(invalid_count, 'row has a problem', 'rows have problems')}, marked below. Nothing will be created until "
+        f"the whole file is right: fix {them} in the file and upload it again."
+    )
+
+
+@dataclass(frozen=True)
+class BulkWarning:
+    """The review's warning: a headline (shown strong), then what it means."""
+
+    headline: str
+    details: str
+
+
+def bulk_warning(overlap_count: int, unchecked_count: int, *, can_run: bool) -> BulkWarning | None:
+    """Rows that overlap other codes, or whose overlaps could not all be checked (None: no such row)."""
+    if not (overlap_count or unchecked_count):
+        return None
+    found, details = [], []
+    if overlap_count:
+        their = "its" if overlap_count == 1 else "their"
+        found.append(f"{_plural(overlap_count, 'row overlaps', 'rows overlap')} other codes of {their} campaign")
+        details.append(
+            "An overlap is a regex and an exact code that run at the same time and accept the same code: both would be "
+            "valid at checkout, and each may credit a different partner."
+        )
+    if unchecked_count:
+        found.append(f"{_plural(unchecked_count, 'row was', 'rows were')} not fully checked")
+        details.append("A regex that takes too long to test (it backtracks badly) could not be checked.")
+    if can_run:
+        details.append("Creating these codes needs your confirmation, below.")
+    return BulkWarning(", and ".join(found) + ", marked below.", " ".join(details))
+
+
+def bulk_confirm_label(warned_count: int) -> str:
+    return (
+        f"Create them anyway: I have checked the {_plural(warned_count, 'row', 'rows')} marked with a warning, "
+        "and that these codes may compete at checkout"
+    )
+
+
+def bulk_costs(check_calls: int, check_complete: bool, creates: int, budget) -> list[str]:
+    """The review's Cost list, as safe HTML: the checks already spent, the names, the creates, the budget."""
+    if check_calls:
+        checks = format_html(
+            "Checking for codes already active: <strong>{}</strong>, one per campaign in the file, already spent.{}",
+            _plural(check_calls, "API call", "API calls"),
+            "" if check_complete else " A campaign has more than 1000 active codes: rows were checked against the "
+            "first 1000, and impact.com refuses any other duplicate.",
+        )
+    else:
+        checks = "Checking for codes already active: no API call, since no row names a campaign, partner and code that can be checked."
+    return [
+        checks,
+        "Names beside the ids: from the campaign, partner and deal lists the create form uses, asked at most once per "
+        "list and campaign while promoadmin keeps them.",
+        format_html(
+            "Creating: <strong>{}</strong>, one <code>POST</code> per row, each sent exactly once (never retried).",
+            _plural(creates, "API call", "API calls"),
+        ),
+        "Budget: " + budget_line(budget),
+    ]
+
+
+def budget_line(budget) -> str:
+    """What is left of the hourly budget (a budget.Budget), before a bulk write."""
+    if not budget.known:
+        return "impact.com has not said how much is left yet."
+    refill = f" (it refills in about {_plural(budget.reset_minutes, 'minute', 'minutes')})" if budget.reset_minutes else ""
+    return (
+        f"{budget.remaining} of {budget.limit} requests left this hour{refill}; "
+        f"promoadmin keeps {budget.reserve} for everybody else."
+    )
+
+
+def bulk_request_heading(*, valid: bool, warned: bool) -> str:
+    """The review table's column of requests (a valid file) or problems."""
+    return ("Request promoadmin will send" if valid else "Problems") + (" and warnings" if warned else "")
+
+
+def bulk_row_waiting(*, row_ok: bool, valid: bool) -> str:
+    """A row's Result before the run."""
+    if not row_ok:
+        return "Will not be sent"
+    return "Not sent yet" if valid else "This row is fine"
+
+
 @dataclass(frozen=True)
 class ScanNote:
     """How a bounded scan found what the page shows: how, what it cost, and where it stopped ('' if it did not)."""
@@ -377,6 +651,28 @@ def code_search_note(search, upstream_words: str) -> ScanNote:
             f"containing “{text}” may be missing. Narrow the list by campaign, state or dates to see them all."
         )
     return ScanNote(how, cost, stopped)
+
+
+@dataclass(frozen=True)
+class CodeFacts:
+    """The detail page's facts that need a decision: how the code matches, and when it runs."""
+
+    match_note: str
+    starts: str
+    ends: str
+
+
+def code_facts(promo) -> CodeFacts:
+    return CodeFacts(
+        match_note="(a regular expression, case-sensitive)" if promo.is_regex else "(letter case ignored)",
+        starts=full_datetime(promo.start_date) or "Immediately",
+        ends=full_datetime(promo.end_date) or "Never (no end date)",
+    )
+
+
+def deal_runs(deal) -> str:
+    """The detail page's "Runs" line of a deal: 'Nov 5, 2026 to no end date'."""
+    return f"{short_date(deal.start_date) or 'open start'} to {short_date(deal.end_date) or 'no end date'}"
 
 
 # --- the ledger: history, already expired, change by replacement --------------------------------

@@ -196,3 +196,13 @@ def test_the_deal_type_and_scope_are_in_words(editor_client):
 
     assert fact(body, "Type") == "Buy one, get one (BOGO)"
     assert fact(body, "Scope") == "Some products"
+
+
+def test_the_dates_read_as_dates_in_the_business_zone(editor_client):
+    body = editor_client.get(detail_url(7000156)).content.decode()  # scheduled: starts in 30 days, ends in 120
+
+    datetime_shape = r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2} [A-Z]+"
+    assert re.search(rf"<dt>Starts</dt><dd>{datetime_shape}</dd>", body)
+    assert re.search(rf"<dt>Ends</dt><dd>{datetime_shape}\s", body)
+    runs = re.search(r"<dt>Runs</dt><dd>(.*?)</dd>", body)
+    assert runs and re.fullmatch(r"(open start|[A-Z][a-z]{2} \d{1,2}, \d{4}) to (no end date|[A-Z][a-z]{2} \d{1,2}, \d{4})", runs.group(1))

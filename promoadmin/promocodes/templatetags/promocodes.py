@@ -15,7 +15,7 @@ from django.utils.timesince import timesince, timeuntil
 
 from promoadmin.impact.records import CREDIT_POLICIES, PromoCode
 
-from .. import formatting, row_cache
+from .. import formatting, presenters, row_cache
 from ..formatting import full_datetime, short_date
 from ..models import EXPIRE_PERMISSION
 
@@ -40,6 +40,12 @@ def status_badge(promo: PromoCode) -> str:
     hint = date_hint(promo)
     badge = format_html('<span class="badge badge-{}">{}</span>', status, STATUS_LABELS[status])
     return format_html('{} <small class="hint">{}</small>', badge, hint) if hint else badge
+
+
+@register.simple_tag
+def code_facts(promo: PromoCode) -> presenters.CodeFacts:
+    """`{% code_facts promo as facts %}`: the summary partial is rendered by the detail and the expire views."""
+    return presenters.code_facts(promo)
 
 
 @register.simple_tag

@@ -251,7 +251,7 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
     client = get_impact_client()
     # Every check runs on the first review, also while other rows have problems: a duplicate of an
     # active code must not read "This row is fine" until the rest of the file is fixed.
-    context["check_calls"], context["check_complete"], active = _check_existing(rows)
+    check_calls, check_complete, active = _check_existing(rows)
     _check_overlaps(rows, active)
     valid = all(row.ok for row in rows)
     warned = sum(1 for row in rows if row.ok and row.warnings)
@@ -266,20 +266,29 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
                 # an impact.com template row's exact moment (its Timezone), else the day as given
                 "starts": row.values.get("start_moment") or row.values.get("start_date", ""),
                 "ends": row.values.get("end_moment") or row.values.get("end_date", ""),
-                "names": _names(row, checked_campaigns)}
+                "names": _names(row, checked_campaigns),
+                "waiting": presenters.bulk_row_waiting(row_ok=row.ok, valid=valid)}
         if valid:
             item["token"] = signing.dumps(
                 {"u": user, "n": nonce, "i": index, "l": row.line, "v": row.values, **confirm}, salt=SALT, compress=True
             )
         items.append(item)
+    invalid_count = sum(1 for row in rows if not row.ok)
     context.update(
+        review_title=presenters.bulk_review_title(len(rows)),
+        results_title=presenters.bulk_results_title(len(rows)),
+        review_problem=presenters.bulk_review_problem(invalid_count) if invalid_count else "",
+        bulk_warning=presenters.bulk_warning(
+            sum(1 for row in rows if row.ok and row.overlaps),
+            sum(1 for row in rows if row.ok and row.warnings and not row.overlaps),
+            can_run=valid and budget.ok,
+        ),
+        confirm_label=presenters.bulk_confirm_label(warned),
+        costs=presenters.bulk_costs(check_calls, check_complete, len(rows), budget),
+        request_heading=presenters.bulk_request_heading(valid=valid, warned=bool(warned)),
         file_name=file_name[:100],
         items=items,
         valid=valid,
-        invalid_count=sum(1 for row in rows if not row.ok),
-        warned_count=warned,
-        overlap_count=sum(1 for row in rows if row.ok and row.overlaps),
-        unchecked_count=sum(1 for row in rows if row.ok and row.warnings and not row.overlaps),
         needs_confirmation=bool(confirm),
         budget=budget,
         can_run=valid and budget.ok,

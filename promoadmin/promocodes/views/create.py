@@ -90,6 +90,10 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
     }
     context["campaign_hint"] = presenters.campaign_hint(context["pickers"], form.fields["campaign_id"].help_text)
     context["partner_hint"] = presenters.partner_hint(context["pickers"], form.fields["assigned_partner_id"].help_text)
+    context["form_words"] = presenters.form_words(form["replaces"].value())
+    context["names_unavailable"] = presenters.names_unavailable(context["pickers"])
+    context["deal_hint"] = presenters.deal_hint(context["pickers"], form.fields["deal_id"].help_text)
+    context["overlap_warning"] = presenters.overlap_warning(found.get("conflicts"), unconfirmed=form.has_error("confirm_overlap"))
     if request.method == "POST":
         context["focus"] = _focus_after_post(form, preview="preview" in found)
     if "preview" in found:
@@ -202,8 +206,9 @@ def _live_checks(values) -> dict:
     """The regex tester's results and the risk notes for the form's current values (local only)."""
     code = str(values.get("code") or "").strip()
     is_regex = values.get("type") == "RE"
+    trial = try_regex(code, str(values.get("regex_samples") or "")) if is_regex and code else None
     return {
-        "trial": try_regex(code, str(values.get("regex_samples") or "")) if is_regex and code else None,
+        "regex_results": presenters.regex_results(trial),
         "notes": risk_notes(values, timezone.localdate()),
     }
 

@@ -29,6 +29,7 @@ def promo_code_detail(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         "promo": promo,
         "list_url": list_url_from_referer(request),
         "history": [(entry, presenters.ledger_line(entry)) for entry in history],
+        "deal_runs": presenters.deal_runs(promo.deal) if promo.deal else "",
         # impact.com has the code, and no entry of ours says we created it: someone made it elsewhere.
         "created_elsewhere": not any(e.promo_code_id == promo_code_id and e.action == "create" and e.outcome == "created" for e in history),
     }
