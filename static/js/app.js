@@ -194,6 +194,9 @@
       button.disabled = checked === 0;
       button.textContent = checked ? "Expire " + checked + " selected…" : "Expire selected…";
     });
+    document.querySelectorAll(".js-needs-selection").forEach(function (button) {
+      button.disabled = checked === 0;  // Change dates…, Apply deal…, Reactivate…: nothing to act on yet
+    });
     var active = boxes.filter(function (box) { return !box.dataset.inactive; });
     var activeChecked = active.filter(function (box) { return box.checked; }).length;
     document.querySelectorAll(".js-select-all").forEach(function (all) {

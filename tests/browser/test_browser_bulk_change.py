@@ -17,8 +17,11 @@ WELCOME10 = 7000151
 def test_it_changes_the_end_date_of_a_ticked_code(editor_page: Page, sandbox):
     page = editor_page
     page.goto("/promo-codes/?campaign_id=1000")
+    change_dates = page.locator("main").get_by_role("button", name="Change dates…")
+    expect(change_dates).to_be_disabled()  # nothing selected yet
     page.get_by_label("Select WELCOME10").check()
-    page.locator("main").get_by_role("button", name="Change dates…").click()
+    expect(change_dates).to_be_enabled()
+    change_dates.click()
 
     expect(page).to_have_url(re.compile(r"/promo-codes/bulk-change/\?.*action=dates"))
     page.get_by_label("Ends").fill("2099-03-31")
