@@ -191,13 +191,19 @@ print("claimed" if claimed else f"found {entry.pk}")
 """
 
 
+def database_url_for_other_processes() -> str:
+    """The test database (SQLite's file, or PostgreSQL's test_<name>) as a URL another process can use."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    return f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
 @pytest.mark.django_db(transaction=True)  # the other processes read what this one's database holds
 def test_two_processes_claiming_one_submission_one_wins():
-    database = django_settings.DATABASES["default"]
-    if not database["ENGINE"].endswith("sqlite3"):
-        pytest.skip("runs against the SQLite test file; the PostgreSQL run covers claims in test_four_workers")
     env = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG")}
-    env.update(DJANGO_SETTINGS_MODULE="promoadmin.settings", DATABASE_URL=f"sqlite:///{database['NAME']}")
+    env.update(DJANGO_SETTINGS_MODULE="promoadmin.settings", DATABASE_URL=database_url_for_other_processes())
     start = str(time.time() + 3)
     workers = [subprocess.Popen([sys.executable, "-c", CLAIM_SCRIPT, start], cwd=Path(__file__).resolve().parents[2],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
