@@ -422,10 +422,6 @@ class RateLimit:
     reset_seconds: int | None
     seen_at: datetime
 
-    @property
-    def used_fraction(self) -> float:
-        return 1 - self.remaining / self.limit if self.limit else 0.0
-
     def to_json(self) -> dict:
         return {"limit": self.limit, "remaining": self.remaining, "reset_seconds": self.reset_seconds,
                 "seen_at": self.seen_at.isoformat()}

@@ -60,10 +60,6 @@ class ConflictCheck:
     def complete(self) -> bool:
         return self.active_checked >= self.active_total
 
-    @property
-    def blocks(self) -> bool:
-        return self.duplicate is not None or self.pattern_too_slow
-
     def needs_confirmation(self) -> bool:
         return bool(self.overlaps or self.unchecked)
 

@@ -38,10 +38,6 @@ class RegexTrial:
     def matched(self) -> list[Sample]:
         return [sample for sample in self.samples if sample.matches]
 
-    @property
-    def unmatched(self) -> list[Sample]:
-        return [sample for sample in self.samples if not sample.matches]
-
 
 _LEADING_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 

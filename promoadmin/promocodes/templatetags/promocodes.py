@@ -85,11 +85,6 @@ def name_and_id(name: str, number: int | None) -> str:
     return f"{name} ({number})" if number is not None else name
 
 
-@register.filter
-def in_business_zone(value: datetime | None):
-    return timezone.localtime(value) if value else None
-
-
 @register.simple_tag
 def time_zone_note() -> str:
     """Which zone the dates on a page are shown in, whatever offset impact.com sent them with."""
