@@ -51,6 +51,14 @@ def test_htmx_from_the_detail_page_returns_the_summary(editor_client, sandbox):
     assert len(expires_sent(sandbox)) == 1
 
 
+def test_htmx_from_the_detail_page_refreshes_the_history_beside_the_summary(editor_client, editor, sandbox):
+    body = editor_client.post(EXPIRE_URL, **FROM_DETAIL).content.decode()
+
+    history = body[body.index('<section class="history" id="history"'):]
+    assert history.startswith('<section class="history" id="history" aria-labelledby="history-heading" hx-swap-oob="true">')
+    assert f"expired by {editor.username} via promoadmin" in history
+
+
 def test_the_htmx_answer_varies_on_the_target(editor_client):
     response = editor_client.post(EXPIRE_URL, **FROM_DETAIL)
 

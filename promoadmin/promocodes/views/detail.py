@@ -24,16 +24,23 @@ def promo_code_detail(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     promo = lookups.with_names(_get_promo_code_or_404(promo_code_id, fresh=wants_fresh_data(request)))
     if wants_fragment(request):
         return TemplateResponse(request, "promocodes/detail.html#summary", {"promo": promo})
-    history = selectors.code_history(promo_code_id)
     context = {
         "promo": promo,
         "list_url": list_url_from_referer(request),
-        "history": [(entry, presenters.ledger_line(entry)) for entry in history],
         "deal_runs": presenters.deal_runs(promo.deal) if promo.deal else "",
+        **history_context(promo_code_id),
+    }
+    return TemplateResponse(request, "promocodes/detail.html", context)
+
+
+def history_context(promo_code_id: int) -> dict:
+    """The code's ledger history for detail.html's `history` partial (the page, and an expire's answer)."""
+    history = selectors.code_history(promo_code_id)
+    return {
+        "history": [(entry, presenters.ledger_line(entry)) for entry in history],
         # impact.com has the code, and no entry of ours says we created it: someone made it elsewhere.
         "created_elsewhere": not any(e.promo_code_id == promo_code_id and e.action == "create" and e.outcome == "created" for e in history),
     }
-    return TemplateResponse(request, "promocodes/detail.html", context)
 
 
 def _get_promo_code_or_404(promo_code_id: int, *, fresh: bool = False):

@@ -25,6 +25,7 @@ from .. import lookups, presenters, services
 from ..forms import MAX_ID
 from ..models import EXPIRE_PERMISSION
 from . import receipts
+from .detail import history_context
 
 
 @require_POST
@@ -60,6 +61,8 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     if wants_fragment(request):
         template = "promocodes/detail.html#summary" if on_detail else "promocodes/list.html#row"
         context = {"promo": promo, "just_expired": not already, "already_expired": already, "receipt_url": receipt}
+        if on_detail:  # the page's history gains this expire too (out of band, beside the summary)
+            context.update(history_context(promo_code_id), history_oob=True)
         response = TemplateResponse(request, template, context)
         return trigger_client_event(response, "promo-code-expired")  # the list's counts are asked again
     if already:
