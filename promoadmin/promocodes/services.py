@@ -229,8 +229,8 @@ def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bo
                       screen: str = "detail", operation=None, role: str = "") -> WriteResult:
     """Send one DELETE (retried by the client: expiring twice is harmless), record it, say what it did.
 
-    A code promoadmin already expired is answered from the ledger: nothing is sent, no second entry
-    (with `read_back`, one read for its real state). `check_first` spends one read to find a code
+    A code promoadmin already expired is read once: still INACTIVE, nothing is sent and no second
+    entry is made, and the answer says who expired it (from the ledger). `check_first` spends one read to find a code
     expired elsewhere (INACTIVE: nothing is sent, nothing recorded). When that read fails, the
     DELETE is not sent either: it would meet the same fault, and a timed-out read followed by a
     timed-out DELETE would turn a plain "not expired" into an unknown outcome and double the wait.
@@ -243,12 +243,15 @@ def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bo
     before = None
     if earlier or check_first:
         try:
-            before = _read_for_write(client, promo_code_id) if (read_back or not earlier) else None
+            before = _read_for_write(client, promo_code_id)
         except ImpactError as err:
-            if not earlier:
-                return _expire_not_sent(user=user, promo_code_id=promo_code_id, code=code, error=err, screen=screen,
-                                        operation=operation, role=role)
-    if earlier or (before is not None and not before.is_active):
+            if earlier:  # impact.com cannot be asked, and our ledger says we expired it: send nothing
+                return WriteResult(EXPIRED, promo_code_id, already_expired=True, earlier=earlier)
+            return _expire_not_sent(user=user, promo_code_id=promo_code_id, code=code, error=err, screen=screen,
+                                    operation=operation, role=role)
+    # impact.com's state decides, not the ledger alone: an id the ledger saw expired can be ACTIVE
+    # again (the sandbox reuses ids after a restart), and then it is expired like any other code.
+    if before is not None and not before.is_active:
         return WriteResult(EXPIRED, promo_code_id, promo=before, already_expired=True, earlier=earlier)
     entry = _entry(user=user, action="expire", screen=screen, promo=before, promo_code_id=promo_code_id,
                    operation=operation, role=role)

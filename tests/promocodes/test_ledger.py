@@ -241,6 +241,18 @@ def test_a_bulk_row_already_expired_by_promoadmin_sends_nothing(editor_client, s
     assert len([r for r in sandbox.requests if r.method == "DELETE"]) == 1
 
 
+def test_a_code_the_ledger_saw_expired_but_active_again_is_expired(editor_client, sandbox):
+    # impact.com's state decides: the sandbox reuses ids after a restart, so an id can be ACTIVE again.
+    editor_client.post(f"/promo-codes/{WELCOME10}/expire/")
+    sandbox._promo_codes[WELCOME10]["State"] = "ACTIVE"
+
+    again = editor_client.post(f"/promo-codes/{WELCOME10}/expire/", follow=True)
+
+    assert "already expired" not in text(again)
+    assert len(deletes(sandbox)) == 2
+    assert LedgerEntry.objects.filter(action="expire", outcome="expired").count() == 2
+
+
 def deletes(sandbox) -> list:
     return [r for r in sandbox.requests if r.method == "DELETE"]
 
