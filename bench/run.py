@@ -196,7 +196,7 @@ class Bench:
     def start_sandbox(self, latency_ms: int) -> Sandbox:
         port, token = free_port(), secrets.token_urlsafe(16)
         argv = [PYTHON, "manage.py", "sandbox", "--host", HOST, "--port", str(port), "--latency-ms", str(latency_ms),
-                "--sid", SID, "--token", token, "--rate-limit", "10000000"]
+                "--sid", SID, f"--token={token}", "--rate-limit", "10000000"]
         proc = self.procs.start(f"sandbox-{latency_ms}ms", argv, self.base_env)
         sandbox = Sandbox(latency_ms, port, token, proc)
         wait_until_up(self.procs, proc, f"{sandbox.base_url}/")
