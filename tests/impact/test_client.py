@@ -21,6 +21,7 @@ from promoadmin.impact.errors import (
     ImpactUnavailable,
     ImpactValidationError,
 )
+from promoadmin.impact.parsed_answers import ParsedAnswers
 from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxApp, serve_sandbox
 from promoadmin.impact.sandbox.transport import SandboxTransport
@@ -378,6 +379,59 @@ def test_fresh_reads_bypass_the_cache(sandbox):
     client.list_promo_codes()
     client.list_promo_codes(fresh=True)
     assert len(sandbox.requests) == 2
+
+
+# --- answers parsed once per process -------------------------------------------------------------
+
+
+def test_the_same_answer_is_parsed_once_and_a_changed_one_again(sandbox):
+    client = sandbox_client(sandbox)
+    first = client.list_promo_codes(PromoCodeFilters(code="WELCOME10"))
+    again = client.list_promo_codes(PromoCodeFilters(code="WELCOME10"))
+    assert len(sandbox.requests) == 2  # no cache configured: impact.com was asked both times
+    assert again.items[0] is first.items[0]  # the same bytes: the records parsed the first time
+    client.expire_promo_code(first.items[0].id)
+    after = client.list_promo_codes(PromoCodeFilters(code="WELCOME10"))
+    assert after.items[0].state == "INACTIVE" and first.items[0].state == "ACTIVE"
+
+
+def test_an_answer_that_does_not_parse_is_neither_kept_nor_cached(sandbox):
+    client = sandbox_client(sandbox, cache=DictCache(), cache_seconds=30)
+    sandbox.inject_fault(body='{"PromoCodes": "nope"}')
+    with pytest.raises(ImpactUnavailable):
+        client.list_promo_codes()
+    assert client.list_promo_codes().total > 0  # asked again, not served the bad answer
+    assert len(sandbox.requests) == 2
+
+
+def test_the_cache_keeps_answers_as_bytes_which_parse_to_the_same_records(sandbox):
+    cache = DictCache()
+    client = sandbox_client(sandbox, cache=cache, cache_seconds=30)
+    first = client.get_promo_code(7000151)
+    answers = [value for key, value in cache.data.items() if ":body:" in key]
+    assert [type(value) for value in answers] == [bytes]
+    other_process = sandbox_client(sandbox, cache=cache, cache_seconds=30)
+    assert other_process.get_promo_code(7000151) == first and len(sandbox.requests) == 1
+
+
+def test_parsed_answers_are_bounded_by_their_bytes_least_recently_used_first():
+    answers = ParsedAnswers(max_bytes=10)
+    parses = []
+
+    def parse(body):
+        parses.append(body)
+        return body.decode()
+
+    for body in (b"aaaa", b"bbbb", b"aaaa", b"cccc"):  # the second a is a hit, so b is the oldest
+        answers.get("kind", body, parse)
+    assert parses == [b"aaaa", b"bbbb", b"cccc"]
+    answers.get("kind", b"aaaa", parse)
+    answers.get("kind", b"bbbb", parse)  # dropped: parsed again
+    answers.get("other kind", b"aaaa", parse)  # another kind of record is another parse
+    assert parses == [b"aaaa", b"bbbb", b"cccc", b"bbbb", b"aaaa"]
+    answers.get("kind", b"x" * 11, parse)  # larger than the whole store: parsed, never kept
+    answers.get("kind", b"x" * 11, parse)
+    assert parses[-2:] == [b"x" * 11, b"x" * 11]
 
 
 def test_query_params_are_form_encoded_not_json(sandbox):
