@@ -200,6 +200,16 @@ TEMPLATES = [
 
 # Users, sessions and permissions only: nothing about promo codes is stored locally.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every page reads the session, the user and the shared budget, and writes the budget: opening
+    # the file anew for each request cost more than those queries (bench/NOTES.md). A local file has
+    # no connection limit, so each worker thread keeps its connection. WAL lets readers go on while
+    # another worker writes, and commits with one fsync of the log instead of a rollback journal's
+    # several; synchronous=FULL keeps each commit (the ledger's included) across a power cut.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", None)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://promoadmin")}
