@@ -284,7 +284,7 @@ def test_the_new_code_link_carries_the_campaign_filter(editor_client):
 
 def error_beside(body: str, field: str) -> str:
     """The text of the error slot beside a filter (or the form-wide slot for `form`)."""
-    start = body.index(f'id="error-{field}"')
+    start = body.index('id="error-form"' if field == "form" else f'id="id_{field}_error"')
     return body[body.index(">", start) + 1 : body.index("</small>", start)]
 
 
@@ -353,3 +353,19 @@ def test_the_written_out_filters_are_what_djangos_widgets_would_write(editor_cli
     for name in ("state", "start_date", "end_date", "schedule", "credit_policy", "type"):
         django_markup = re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(form[name]))).strip()
         assert django_markup in body, name
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_every_description_a_filter_points_at_is_on_the_page(editor_client, htmx):
+    """aria-describedby names ids; Django writes `id_<field>_error` on an invalid field, so the error
+    slots carry those ids (and htmx swaps them out of band by the same ids)."""
+    params = {"campaign_id": "abc", "state": "BOGUS", "start_date": "2026-13-01", "type": "Q", "partner_id": "x"}
+    full = markup(editor_client.get(LIST_URL, params))
+    fragment = markup(editor_client.get(LIST_URL, params, **HTMX)) if htmx else ""
+    described = {name for value in re.findall(r'aria-describedby="([^"]+)"', full) for name in value.split()}
+    ids = set(re.findall(r'\bid="([^"]+)"', full))
+    assert {"id_campaign_id_error", "id_state_error", "id_start_date_error", "id_type_error"} <= described
+    assert described <= ids, described - ids
+    if htmx:  # each out-of-band error slot replaces the one the full page has
+        swapped = set(re.findall(r'id="([^"]+)" hx-swap-oob="true"', fragment))
+        assert {"id_state_error", "id_start_date_error", "id_type_error", "id_code_error"} <= swapped <= ids
