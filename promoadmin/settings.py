@@ -167,7 +167,8 @@ MIDDLEWARE = [
 # axes first: it refuses a locked-out sign-in before any backend checks a password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with permissions read in one statement (web/permissions.py).
+    "promoadmin.web.permissions.ModelBackend",
 ]
 
 # Single sign-on: trust a user name header set by the company's auth proxy (see README).
@@ -177,7 +178,7 @@ if REMOTE_USER_HEADER:
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "promoadmin.web.middleware.ProxyRemoteUserMiddleware",
     )
-    AUTHENTICATION_BACKENDS.insert(1, "django.contrib.auth.backends.RemoteUserBackend")
+    AUTHENTICATION_BACKENDS.insert(1, "promoadmin.web.permissions.RemoteUserBackend")
 
 ROOT_URLCONF = "promoadmin.urls"
 WSGI_APPLICATION = "promoadmin.wsgi.application"
