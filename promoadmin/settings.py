@@ -205,11 +205,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Every page reads the session, the user and the shared budget, and writes the budget: opening
     # the file anew for each request cost more than those queries (bench/NOTES.md). A local file has
     # no connection limit, so each worker thread keeps its connection. WAL lets readers go on while
-    # another worker writes, and commits with one fsync of the log instead of a rollback journal's
-    # several; synchronous=FULL keeps each commit (the ledger's included) across a power cut.
+    # another worker writes; with synchronous=NORMAL a commit does not wait for the disk (it is synced
+    # at checkpoints): a crash of promoadmin loses nothing, a power cut of the host may lose the last
+    # commits, never the file. Use PostgreSQL where that matters (README, Configuration).
     DATABASES["default"].setdefault("CONN_MAX_AGE", None)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL"
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
