@@ -50,8 +50,8 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = {500, 502, 503, 504}
 SAFE_METHODS = {"GET", "DELETE"}  # DELETE expires: doing it twice is harmless.
 MAX_LOOKUP_PAGES = 20
-# How long a thread trusts the rate limit its own last answer carried over the shared store's value.
-# Other workers' calls within that second are not counted; impact.com's own 429 still is the hard stop.
+# How long the budget a page shows may be the one its own thread's last answer carried, rather than
+# the shared store's (which may count other workers' calls of that second).
 RATE_LIMIT_FRESH_SECONDS = 1.0
 # The moment (time.monotonic()) by which every operation of the current page must end, set by the
 # app per request: a page of many calls is bounded as a whole, not only call by call. None: no bound.
@@ -293,13 +293,18 @@ class ImpactClient:
         return True
 
     @property
-    def rate_limit(self) -> RateLimit | None:
-        """The account's hourly budget as last seen by any process sharing the store (else this one).
-        An answer this thread had in the last RATE_LIMIT_FRESH_SECONDS is as good and costs no read: a
-        page shows the budget its own call just saw."""
+    def recent_rate_limit(self) -> RateLimit | None:
+        """The hourly budget to show: the one this thread's own answer carried in the last
+        RATE_LIMIT_FRESH_SECONDS (a page shows what its own call just saw, without reading the store
+        again), else `rate_limit`. Decisions (the write reserve) use `rate_limit`."""
         seen = getattr(self._seen_on_this_thread, "rate_limit", None)
         if seen is not None and time.monotonic() - self._seen_on_this_thread.at < RATE_LIMIT_FRESH_SECONDS:
             return seen
+        return self.rate_limit
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The account's hourly budget as last seen by any process sharing the store (else this one)."""
         if self._shared:
             # Kept until impact.com's reset: after it, unknown until the next answer says.
             seen = self._shared.get(self._rate_limit_key)
