@@ -18,6 +18,7 @@ import contextlib
 import gzip
 import os
 import platform
+import re
 import secrets
 import shlex
 import shutil
@@ -56,6 +57,9 @@ HTMX = {"HX-Request": "true"}
 TLS = ssl.create_default_context()
 
 TARGET_OVERHEAD_P50_MS = 10.0
+# Request-thread CPU, median, in-process (bench/profile_page.py): (path, what, target ms).
+CPU_PAGES = ((LIST_100_PATH, "list, 100 rows", 8.0), (LIST_PATH, "list, 50 rows (the default)", 7.0),
+             (DETAIL_PATH, "detail", 3.0))
 TARGET_THROUGHPUT_RATIO = 0.80
 TARGET_FRAGMENT_RATIO = 0.35
 
@@ -196,7 +200,7 @@ class Bench:
     def start_sandbox(self, latency_ms: int) -> Sandbox:
         port, token = free_port(), secrets.token_urlsafe(16)
         argv = [PYTHON, "manage.py", "sandbox", "--host", HOST, "--port", str(port), "--latency-ms", str(latency_ms),
-                "--sid", SID, "--token", token, "--rate-limit", "10000000"]
+                "--sid", SID, f"--token={token}", "--rate-limit", "10000000"]
         proc = self.procs.start(f"sandbox-{latency_ms}ms", argv, self.base_env)
         sandbox = Sandbox(latency_ms, port, token, proc)
         wait_until_up(self.procs, proc, f"{sandbox.base_url}/")
@@ -480,6 +484,20 @@ def overhead(session: Session, sandbox: Sandbox, samples: int, max_seconds: floa
     return rows
 
 
+def request_cpu(env: dict[str, str], requests: int) -> list[dict]:
+    """Each page's request-thread CPU in-process (bench/profile_page.py, no gunicorn, no HTTP): what the
+    app itself costs, which other jobs on the machine disturb far less than wall times."""
+    rows = []
+    for path, what, target in CPU_PAGES:
+        argv = [PYTHON, "bench/profile_page.py", path, "--requests", str(requests), "--top", "0"]
+        done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        found = re.search(r"min ([\d.]+) ms, median ([\d.]+) ms", done.stdout)
+        if done.returncode or not found:
+            raise RuntimeError(f"bench/profile_page.py {path} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        rows.append({"path": path, "what": what, "target": target, "min": float(found[1]), "median": float(found[2])})
+    return rows
+
+
 def throughput(session: Session, users: int, seconds: float, path: str = LIST_PATH) -> dict:
     """`users` threads, each a browser on its own keep-alive connection, requesting `path` back to
     back for `seconds`, then letting the requests in flight finish.
@@ -597,6 +615,8 @@ def main() -> int:
             for ms, by_users in by_latency.items():
                 cells[server, page, ms] = by_users
 
+        log("request-thread CPU in-process (bench/profile_page.py)")
+        results["cpu"] = request_cpu(dict(os.environ), options.samples // 5)
         log("gthread, no cache at all: upstream requests per view")
         with bench.app(zero, lookup_cache_seconds=0) as session:
             results["upstream_cold"] = count_upstream(session, zero, warm=False)
@@ -781,6 +801,15 @@ def render(results: dict) -> str:
             "their number: unlike the times, other jobs on the machine barely change it, and the overhead "
             "cannot drop below it.", ""]
 
+    out += ["### Request-thread CPU (in-process, no gunicorn)", "",
+            "| Page | Median | Min | Target |", "|---|---:|---:|---:|"]
+    for r in results["cpu"]:
+        out.append(f"| `{r['path']}` ({r['what']}) | **{r['median']:.1f} ms** | {r['min']:.1f} ms | ≤ {r['target']:g} ms |")
+    out += ["", f"`bench/profile_page.py PATH --requests {options.samples // 5}`: the app in-process with DEBUG off, "
+            "SQLite in memory and the embedded sandbox (its work on another thread), after 5 warm-up requests; "
+            "`time.thread_time` around each request: the CPU of the thread that served it, which other jobs on "
+            "this machine disturb far less than wall times.", ""]
+
     cells = results["throughput"]
 
     def cell(key, users):
@@ -844,6 +873,8 @@ def render(results: dict) -> str:
             f"{verdict(throughput_ratio >= TARGET_THROUGHPUT_RATIO)} |",
             f"| List fragment ≤ {TARGET_FRAGMENT_RATIO:.0%} of the full page (`{fragment['path']}`) | {fragment_ratio:.0%} | "
             f"{verdict(fragment_ratio <= TARGET_FRAGMENT_RATIO)} |"]
+    out += [f"| Request-thread CPU, {r['what']}, median ≤ {r['target']:g} ms | {r['median']:.1f} ms | "
+            f"{verdict(r['median'] <= r['target'])} |" for r in results["cpu"]]
     return "\n".join(out)
 
 

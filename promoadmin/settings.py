@@ -167,7 +167,8 @@ MIDDLEWARE = [
 # axes first: it refuses a locked-out sign-in before any backend checks a password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with permissions read in one statement (web/permissions.py).
+    "promoadmin.web.permissions.ModelBackend",
 ]
 
 # Single sign-on: trust a user name header set by the company's auth proxy (see README).
@@ -177,7 +178,7 @@ if REMOTE_USER_HEADER:
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "promoadmin.web.middleware.ProxyRemoteUserMiddleware",
     )
-    AUTHENTICATION_BACKENDS.insert(1, "django.contrib.auth.backends.RemoteUserBackend")
+    AUTHENTICATION_BACKENDS.insert(1, "promoadmin.web.permissions.RemoteUserBackend")
 
 ROOT_URLCONF = "promoadmin.urls"
 WSGI_APPLICATION = "promoadmin.wsgi.application"
@@ -200,6 +201,17 @@ TEMPLATES = [
 
 # Users, sessions and permissions only: nothing about promo codes is stored locally.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every page reads the session, the user and the shared budget, and writes the budget: opening
+    # the file anew for each request cost more than those queries (bench/NOTES.md). A local file has
+    # no connection limit, so each worker thread keeps its connection. WAL lets readers go on while
+    # another worker writes; with synchronous=NORMAL a commit does not wait for the disk (it is synced
+    # at checkpoints): a crash of promoadmin loses nothing, a power cut of the host may lose the last
+    # commits, never the file. Use PostgreSQL where that matters (README, Configuration).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", None)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://promoadmin")}

@@ -11,11 +11,12 @@ import hashlib
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -31,6 +32,7 @@ from .errors import (
     ImpactUnreachable,
     ImpactValidationError,
 )
+from .parsed_answers import ParsedAnswers
 from .records import (
     Campaign,
     DealChoice,
@@ -48,9 +50,14 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = {500, 502, 503, 504}
 SAFE_METHODS = {"GET", "DELETE"}  # DELETE expires: doing it twice is harmless.
 MAX_LOOKUP_PAGES = 20
+# How long the budget a page shows may be the one its own thread's last answer carried, rather than
+# the shared store's (which may count other workers' calls of that second).
+RATE_LIMIT_FRESH_SECONDS = 1.0
 # The moment (time.monotonic()) by which every operation of the current page must end, set by the
 # app per request: a page of many calls is bounded as a whole, not only call by call. None: no bound.
 page_deadline: ContextVar[float | None] = ContextVar("impact_page_deadline", default=None)
+
+T = TypeVar("T")
 
 
 class Cache(Protocol):
@@ -90,9 +97,11 @@ class ImpactClient:
         self.cache_seconds = cache_seconds
         self.lookup_cache_seconds = lookup_cache_seconds
         self._rate_limit: RateLimit | None = None
+        self._seen_on_this_thread = threading.local()  # the rate limit this thread's last answer carried
         self._sleep = sleep
         self._shared = shared if shared is not None else self.cache
         self._before_request = before_request
+        self._answers = ParsedAnswers()
         self._http = httpx.Client(
             base_url=f"{base_url.rstrip('/')}/Advertisers/{account_sid}/",
             auth=httpx.BasicAuth(account_sid, auth_token),
@@ -113,8 +122,10 @@ class ImpactClient:
         self, filters: PromoCodeFilters = PromoCodeFilters(), page: int = 1, page_size: int = 50, *, fresh: bool = False
     ) -> Page[PromoCode]:
         params = {**filters.to_params(), "Page": str(page), "PageSize": str(page_size)}
-        data = self._cached_get("PromoCodes", params, self.cache_seconds, fresh=fresh, generational=True)
-        return Page.from_api(data, "PromoCodes", PromoCode.from_api)
+        return self._cached_read(
+            "PromoCodes", params, self.cache_seconds, fresh=fresh, generational=True,
+            parse=lambda data: Page.from_api(data, "PromoCodes", PromoCode.from_api),
+        )
 
     def iter_promo_code_pages(self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000) -> Iterator[Page[PromoCode]]:
         """Every page matching `filters`, read fresh (never from the cache), one upstream call each, lazily."""
@@ -133,8 +144,9 @@ class ImpactClient:
             yield from page.items
 
     def get_promo_code(self, promo_code_id: int, *, fresh: bool = False) -> PromoCode:
-        data = self._cached_get(f"PromoCodes/{int(promo_code_id)}", {}, self.cache_seconds, fresh=fresh, generational=True)
-        return PromoCode.from_api(data)
+        return self._cached_read(
+            f"PromoCodes/{int(promo_code_id)}", {}, self.cache_seconds, fresh=fresh, generational=True, parse=PromoCode.from_api
+        )
 
     def create_promo_code(self, new_code: NewPromoCode) -> int:
         """Create a code and return its id. Sent exactly once: impact.com has no idempotency keys."""
@@ -160,10 +172,10 @@ class ImpactClient:
     def _list_all(self, path: str, params: dict, key: str, parse, fresh: bool) -> list:
         items: list = []
         for page_number in range(1, MAX_LOOKUP_PAGES + 1):
-            data = self._cached_get(
-                path, {**params, "Page": str(page_number), "PageSize": "1000"}, self.lookup_cache_seconds, fresh=fresh
+            page = self._cached_read(
+                path, {**params, "Page": str(page_number), "PageSize": "1000"}, self.lookup_cache_seconds, fresh=fresh,
+                parse=lambda data: Page.from_api(data, key, parse),
             )
-            page = Page.from_api(data, key, parse)
             items.extend(page.items)
             if not page.has_next or not page.items:
                 break
@@ -171,23 +183,24 @@ class ImpactClient:
 
     # --- cache ------------------------------------------------------------------------------
 
-    def _cached_get(self, path: str, params: dict, ttl: int, *, fresh: bool, generational: bool = False) -> Any:
-        if not (self.cache and ttl):
-            return self._request("GET", path, params=params)
-        key = self._cache_key(path, params, generational)
-        if not fresh:
-            hit = self.cache.get(key)
-            if hit is not None:
-                return hit
-        data = self._request("GET", path, params=params)
-        self.cache.set(key, data, ttl)
-        return data
+    def _cached_read(self, path: str, params: dict, ttl: int, *, fresh: bool, parse: Callable[[Any], T], generational: bool = False) -> T:
+        """A GET's answer as records: its bytes from the cache or from impact.com, parsed once per process
+        (ParsedAnswers). The cache keeps the bytes, which it loads faster than the JSON's objects."""
+        key = self._cache_key(path, params, generational) if self.cache and ttl else None
+        body = self.cache.get(key) if key and not fresh else None
+        from_cache = body is not None
+        if not from_cache:
+            body = self._read_body(path, params)
+        records = self._answers.get(path, body, lambda body: parse(_json(body)))
+        if key and not from_cache:  # only an answer that parsed is kept
+            self.cache.set(key, body, ttl)
+        return records
 
     def _cache_key(self, path: str, params: dict, generational: bool) -> str:
         query = json.dumps(sorted(params.items()))
         generation = self._generation() if generational else 0
         digest = hashlib.sha256(f"{path}?{query}".encode()).hexdigest()[:32]
-        return f"impact:{self.account_sid}:{generation}:{digest}"
+        return f"impact:{self.account_sid}:{generation}:body:{digest}"
 
     def _generation(self) -> int:
         # Writes bump the account's generation, so every cached promo code page is dropped at once,
@@ -206,6 +219,17 @@ class ImpactClient:
     # --- HTTP -------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None) -> Any:
+        """One API operation's JSON answer; an error status raises (errors.py)."""
+        return _parse_response(self._send(method, path, params=params, data=data))
+
+    def _read_body(self, path: str, params: dict) -> bytes:
+        """One GET's answer as bytes, JSON not yet decoded; an error status raises (errors.py)."""
+        response = self._send("GET", path, params=params)
+        if response.status_code >= 400:
+            _parse_response(response)  # raises the error for the status
+        return response.content
+
+    def _send(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None) -> httpx.Response:
         """One API operation, bounded by `self.timeout` in total, retries included, and by `page_deadline`."""
         if self._before_request is not None:
             self._before_request(method)
@@ -250,7 +274,7 @@ class ImpactClient:
             self._remember_rate_limit(response)
             if response.status_code in RETRYABLE_STATUSES and attempt < attempts and self._backoff(attempt, deadline):
                 continue
-            return _parse_response(response)
+            return response
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def probe(self, path: str, params: dict | None = None) -> httpx.Response:
@@ -267,6 +291,16 @@ class ImpactClient:
             return False
         self._sleep(delay)
         return True
+
+    @property
+    def recent_rate_limit(self) -> RateLimit | None:
+        """The hourly budget to show: the one this thread's own answer carried in the last
+        RATE_LIMIT_FRESH_SECONDS (a page shows what its own call just saw, without reading the store
+        again), else `rate_limit`. Decisions (the write reserve) use `rate_limit`."""
+        seen = getattr(self._seen_on_this_thread, "rate_limit", None)
+        if seen is not None and time.monotonic() - self._seen_on_this_thread.at < RATE_LIMIT_FRESH_SECONDS:
+            return seen
+        return self.rate_limit
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -290,6 +324,7 @@ class ImpactClient:
         self._rate_limit = RateLimit(
             limit=limit, remaining=remaining, reset_seconds=reset_seconds, seen_at=datetime.now(UTC)
         )
+        self._seen_on_this_thread.rate_limit, self._seen_on_this_thread.at = self._rate_limit, time.monotonic()
         if self._shared:
             # Shared so every instance shows (and budgets against) the same number; it is stale after the reset.
             self._shared.set(self._rate_limit_key, self._rate_limit.to_json(), reset_seconds or 3600)
@@ -304,15 +339,23 @@ def _header_int(response: httpx.Response, name: str) -> int | None:
 
 def _parse_response(response: httpx.Response) -> Any:
     status = response.status_code
+    if status < 400:
+        return _json(response.content, status)
     try:
         body = response.json()
     except ValueError:
         body = None
-    if status < 400:
-        if body is None:
-            raise ImpactUnavailable("impact.com sent a response promoadmin could not read (not JSON).", upstream_status=status)
-        return body
     raise _error_for(status, body, response)
+
+
+def _json(body: bytes, status: int = 200) -> Any:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if data is None:  # `null` tells as little as a garbled answer
+        raise ImpactUnavailable("impact.com sent a response promoadmin could not read (not JSON).", upstream_status=status)
+    return data
 
 
 def _error_for(status: int, body: Any, response: httpx.Response) -> ImpactError:

@@ -1,5 +1,8 @@
 """Rendered list rows, kept in this process so an unchanged promo code is rendered once per worker.
 
+`rows` holds single rows; `pages` holds a page's rows together (`{% cached_rows %}`), so a page seen
+again, its records unchanged, skips even the loop over its rows and their lookups.
+
 A row's HTML depends only on the record, the viewer's expire permission, the time zone, the
 language, the URL prefix and the clock (its state and its relative hint). The first five make the
 key; the clock gives each entry the moment it stops being true (`fresh_until`). Rendered HTML is
@@ -17,6 +20,8 @@ from django.utils.safestring import SafeString
 
 # About 20 pages of 100 rows: with the record in the key, roughly 5 KB a row, 10 MB per worker.
 MAX_ROWS = 2000
+# The rows of 40 pages: with the records in the keys, at most about 10 MB more per worker.
+MAX_PAGES = 40
 
 
 class RowCache:
@@ -50,3 +55,4 @@ class RowCache:
 
 
 rows = RowCache()
+pages = RowCache(max_rows=MAX_PAGES)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -275,6 +276,10 @@ def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime)
 def code_history(promo_code_id: int) -> list:
     """Every ledger entry about one code, and those of the same changes by replacement (old, new,
     compensation), newest first. Read from promoadmin's own ledger: no API call."""
-    own = LedgerEntry.objects.filter(promo_code_id=promo_code_id)
-    operations = own.exclude(operation=None).values("operation")
-    return list((own | LedgerEntry.objects.filter(operation__in=operations)).order_by("-at", "-id")[:100])
+    newest_first = ("-at", "-id")
+    own = list(LedgerEntry.objects.filter(promo_code_id=promo_code_id).order_by(*newest_first)[:100])
+    operations = {entry.operation for entry in own if entry.operation}
+    if not operations:  # most codes: never changed by replacement, so one plain query (every detail page asks)
+        return own
+    related = Q(promo_code_id=promo_code_id) | Q(operation__in=operations)
+    return list(LedgerEntry.objects.filter(related).order_by(*newest_first)[:100])

@@ -49,17 +49,31 @@ def claim(key: str, ttl: float, value: Any = "pending") -> bool:
     return False
 
 
+# The reads and writes every upstream call makes (the account's rate limit, read before the call and
+# written after it) are SQL, the same in SQLite and PostgreSQL: through the ORM they cost 0.14-0.29 ms
+# of CPU each, as SQL 0.025 ms (bench/NOTES.md). Values and times go through the fields' own adapters.
+_VALUE = Claim._meta.get_field("value")
+_READ_CLAIM = f"SELECT value FROM {Claim._meta.db_table} WHERE key = %s AND expires_at > %s"
+_UPDATE_CLAIM = f"UPDATE {Claim._meta.db_table} SET value = %s, expires_at = %s WHERE key = %s"
+
+
 def read_claim(key: str) -> Any | None:
     """What the live claim on `key` says (its value), or None when nobody holds it."""
-    return Claim.objects.filter(key=key, expires_at__gt=timezone.now()).values_list("value", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_CLAIM, [key, connection.ops.adapt_datetimefield_value(timezone.now())])
+        row = cursor.fetchone()
+    return _VALUE.from_db_value(row[0], None, connection) if row else None
 
 
 def remember(key: str, value: Any, ttl: float) -> None:
     """Set the value of `key` (claimed or not) for `ttl` seconds from now."""
     expires_at = timezone.now() + timedelta(seconds=ttl)
+    params = [_VALUE.get_db_prep_save(value, connection), connection.ops.adapt_datetimefield_value(expires_at), key]
     for _ in range(2):
-        if Claim.objects.filter(key=key).update(value=value, expires_at=expires_at):
-            return
+        with connection.cursor() as cursor:
+            cursor.execute(_UPDATE_CLAIM, params)
+            if cursor.rowcount:
+                return
         try:
             with transaction.atomic():
                 Claim.objects.create(key=key, value=value, expires_at=expires_at)
@@ -124,9 +138,14 @@ def take(key: str, cost: float, *, capacity: float, per_second: float) -> float:
     return _seconds_until(key, cost, capacity, per_second)
 
 
+_LEVEL_ROW = f"SELECT tokens, updated_at FROM {TokenBucket._meta.db_table} WHERE key = %s"
+
+
 def level(key: str, *, capacity: float, per_second: float) -> float:
     """How many tokens the bucket `key` holds now (a new bucket is full)."""
-    row = TokenBucket.objects.filter(key=key).values_list("tokens", "updated_at").first()
+    with connection.cursor() as cursor:
+        cursor.execute(_LEVEL_ROW, [key])
+        row = cursor.fetchone()
     if row is None:
         return float(capacity)
     tokens, updated_at = row

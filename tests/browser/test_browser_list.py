@@ -87,7 +87,7 @@ def test_it_filters_by_each_filter_without_reloading_the_page(editor_page: Page,
 
 def test_a_bad_filter_shows_its_message_beside_the_field(sign_in_as, same_document):
     page = sign_in_as("editor", "/promo-codes/?campaign_id=acme")  # e.g. a hand-edited bookmark
-    expect(page.locator("#error-campaign_id")).to_have_text("Enter a number, like 1000.")
+    expect(page.locator("#id_campaign_id_error")).to_have_text("Enter a number, like 1000.")
     expect(page.locator(HEADING)).to_have_text("Fix the filters")
     expect(page.locator("#id_campaign_id")).to_have_value("acme")
 
@@ -95,11 +95,11 @@ def test_a_bad_filter_shows_its_message_beside_the_field(sign_in_as, same_docume
         page.locator("#id_code").fill("CAFE5EUR")
         page.locator("#id_code").press("Enter")
         expect(page).to_have_url(re.compile(r"/promo-codes/\?campaign_id=acme&code=CAFE5EUR$"))
-        expect(page.locator("#error-campaign_id")).to_have_text("Enter a number, like 1000.")
+        expect(page.locator("#id_campaign_id_error")).to_have_text("Enter a number, like 1000.")
 
         page.locator("#id_campaign_id").fill("1001")
         page.locator("#id_campaign_id").press("Enter")
-        expect(page.locator("#error-campaign_id")).to_have_text("")
+        expect(page.locator("#id_campaign_id_error")).to_have_text("")
         expect(page.locator(HEADING)).to_have_text(matches(1))
         expect(page.locator(f"{ROWS} a.code")).to_have_text("CAFE5EUR")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -10,6 +11,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from promoadmin.impact import client as client_module
 from promoadmin.impact.client import ImpactClient
 from promoadmin.impact.errors import (
     ImpactError,
@@ -21,6 +23,7 @@ from promoadmin.impact.errors import (
     ImpactUnavailable,
     ImpactValidationError,
 )
+from promoadmin.impact.parsed_answers import ParsedAnswers
 from promoadmin.impact.records import NewPromoCode, PromoCode, PromoCodeFilters
 from promoadmin.impact.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxApp, serve_sandbox
 from promoadmin.impact.sandbox.transport import SandboxTransport
@@ -147,6 +150,25 @@ def test_it_remembers_the_rate_limit_budget(sandbox):
     client.list_promo_codes(page=2)
     assert first.limit == 1000
     assert client.rate_limit.remaining < first.remaining  # (other tests' stray threads may also count)
+
+
+def test_the_budget_shown_is_the_threads_own_last_answer_for_a_second(sandbox, monkeypatch):
+    shared = DictCache()
+    client = sandbox_client(sandbox, shared=shared)
+    other_worker = sandbox_client(sandbox, shared=shared)
+    client.list_promo_codes()
+    seen = client.recent_rate_limit.remaining
+    other_worker.list_promo_codes()  # another worker spends one: the shared store says so at once
+    assert client.rate_limit.remaining == other_worker.rate_limit.remaining == seen - 1  # what decisions use
+    assert client.recent_rate_limit.remaining == seen  # shown: this thread's own answer, no read of the store
+    answers = []
+    reader = threading.Thread(target=lambda: answers.append(client.recent_rate_limit.remaining))
+    reader.start()
+    reader.join()
+    assert answers == [seen - 1]  # another thread of the same process reads the store
+    later = time.monotonic() + client_module.RATE_LIMIT_FRESH_SECONDS
+    monkeypatch.setattr(client_module.time, "monotonic", lambda: later)
+    assert client.recent_rate_limit.remaining == seen - 1  # a second on, the store again
 
 
 def test_the_look_up_lists_are_typed(sandbox):
@@ -378,6 +400,59 @@ def test_fresh_reads_bypass_the_cache(sandbox):
     client.list_promo_codes()
     client.list_promo_codes(fresh=True)
     assert len(sandbox.requests) == 2
+
+
+# --- answers parsed once per process -------------------------------------------------------------
+
+
+def test_the_same_answer_is_parsed_once_and_a_changed_one_again(sandbox):
+    client = sandbox_client(sandbox)
+    first = client.list_promo_codes(PromoCodeFilters(code="WELCOME10"))
+    again = client.list_promo_codes(PromoCodeFilters(code="WELCOME10"))
+    assert len(sandbox.requests) == 2  # no cache configured: impact.com was asked both times
+    assert again.items[0] is first.items[0]  # the same bytes: the records parsed the first time
+    client.expire_promo_code(first.items[0].id)
+    after = client.list_promo_codes(PromoCodeFilters(code="WELCOME10"))
+    assert after.items[0].state == "INACTIVE" and first.items[0].state == "ACTIVE"
+
+
+def test_an_answer_that_does_not_parse_is_neither_kept_nor_cached(sandbox):
+    client = sandbox_client(sandbox, cache=DictCache(), cache_seconds=30)
+    sandbox.inject_fault(body='{"PromoCodes": "nope"}')
+    with pytest.raises(ImpactUnavailable):
+        client.list_promo_codes()
+    assert client.list_promo_codes().total > 0  # asked again, not served the bad answer
+    assert len(sandbox.requests) == 2
+
+
+def test_the_cache_keeps_answers_as_bytes_which_parse_to_the_same_records(sandbox):
+    cache = DictCache()
+    client = sandbox_client(sandbox, cache=cache, cache_seconds=30)
+    first = client.get_promo_code(7000151)
+    answers = [value for key, value in cache.data.items() if ":body:" in key]
+    assert [type(value) for value in answers] == [bytes]
+    other_process = sandbox_client(sandbox, cache=cache, cache_seconds=30)
+    assert other_process.get_promo_code(7000151) == first and len(sandbox.requests) == 1
+
+
+def test_parsed_answers_are_bounded_by_their_bytes_least_recently_used_first():
+    answers = ParsedAnswers(max_bytes=10)
+    parses = []
+
+    def parse(body):
+        parses.append(body)
+        return body.decode()
+
+    for body in (b"aaaa", b"bbbb", b"aaaa", b"cccc"):  # the second a is a hit, so b is the oldest
+        answers.get("kind", body, parse)
+    assert parses == [b"aaaa", b"bbbb", b"cccc"]
+    answers.get("kind", b"aaaa", parse)
+    answers.get("kind", b"bbbb", parse)  # dropped: parsed again
+    answers.get("other kind", b"aaaa", parse)  # another kind of record is another parse
+    assert parses == [b"aaaa", b"bbbb", b"cccc", b"bbbb", b"aaaa"]
+    answers.get("kind", b"x" * 11, parse)  # larger than the whole store: parsed, never kept
+    answers.get("kind", b"x" * 11, parse)
+    assert parses[-2:] == [b"x" * 11, b"x" * 11]
 
 
 def test_query_params_are_form_encoded_not_json(sandbox):

@@ -4,6 +4,7 @@ commands) through Django's test client on the embedded sandbox, faults injected 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -367,6 +368,13 @@ def test_bad_activity_filters_are_a_clear_400(viewer_client, query):
 
     assert response.status_code == 400
     assert "Fix the filters" in text(response)
+
+
+def test_a_bad_activity_filter_is_described_by_its_message(viewer_client):
+    body = viewer_client.get("/activity/?outcome=nope&campaign_id=abc").content.decode()
+    for field in ("outcome", "campaign_id"):
+        assert f'aria-describedby="id_{field}_error"' in body  # Django's widget names the message's id
+        assert re.search(rf'id="id_{field}_error">[^<]+</small>', body)
 
 
 def test_activity_exports_the_filtered_entries_as_csv(viewer_client):

@@ -6,8 +6,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from helpers import HTMX, markup, upstream_requests
+
+from promoadmin.promocodes.forms import PromoCodeFilterForm
 
 LIST_URL = "/promo-codes/"
 
@@ -46,7 +49,7 @@ def budget_reads(client, **headers) -> list[str]:
     """The reads of what is left of a person's budget (the token bucket's level) a list request made."""
     with CaptureQueriesContext(connection) as queries:
         client.get(LIST_URL, {"state": "ACTIVE"}, **headers)
-    return [q["sql"] for q in queries if q["sql"].startswith('SELECT "shared_state_tokenbucket"."tokens"')]
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT tokens, updated_at FROM shared_state_tokenbucket")]
 
 
 def test_only_the_full_page_reads_the_budget_left_for_its_scan_price(editor_client):
@@ -281,7 +284,7 @@ def test_the_new_code_link_carries_the_campaign_filter(editor_client):
 
 def error_beside(body: str, field: str) -> str:
     """The text of the error slot beside a filter (or the form-wide slot for `form`)."""
-    start = body.index(f'id="error-{field}"')
+    start = body.index('id="error-form"' if field == "form" else f'id="id_{field}_error"')
     return body[body.index(">", start) + 1 : body.index("</small>", start)]
 
 
@@ -328,3 +331,41 @@ def test_an_invalid_page_keeps_what_was_typed(editor_client):
     assert 'name="code" id="id_code" value="WELCOME10"' in body
     assert '<option value="INACTIVE" selected>' in body
     assert re.search(r'<input type="date" name="start_date" value="2026-13-45"', body)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"state": "INACTIVE", "schedule": "pending", "credit_policy": "WINNER", "type": "RE", "start_date": "2026-01-02"},
+        {"state": "BOGUS", "schedule": "x", "credit_policy": "<b>", "type": "Q", "start_date": "2026-13-02", "end_date": "2a"},
+        {"start_date": "2026-03-02", "end_date": "2026-01-01", "schedule": "all"},
+    ],
+)
+def test_the_written_out_filters_are_what_djangos_widgets_would_write(editor_client, params):
+    """list.html writes the date and choice filters out (Django's widget templates cost more than
+    half of the filter form): the markup must stay what {{ field }} renders, errors included."""
+    body = re.sub(r">\s+<", "><", markup(editor_client.get(LIST_URL, params)))
+    query = QueryDict(mutable=True)
+    query.update(params)
+    form = PromoCodeFilterForm(query)
+    form.is_valid()
+    for name in ("state", "start_date", "end_date", "schedule", "credit_policy", "type"):
+        django_markup = re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(form[name]))).strip()
+        assert django_markup in body, name
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_every_description_a_filter_points_at_is_on_the_page(editor_client, htmx):
+    """aria-describedby names ids; Django writes `id_<field>_error` on an invalid field, so the error
+    slots carry those ids (and htmx swaps them out of band by the same ids)."""
+    params = {"campaign_id": "abc", "state": "BOGUS", "start_date": "2026-13-01", "type": "Q", "partner_id": "x"}
+    full = markup(editor_client.get(LIST_URL, params))
+    fragment = markup(editor_client.get(LIST_URL, params, **HTMX)) if htmx else ""
+    described = {name for value in re.findall(r'aria-describedby="([^"]+)"', full) for name in value.split()}
+    ids = set(re.findall(r'\bid="([^"]+)"', full))
+    assert {"id_campaign_id_error", "id_state_error", "id_start_date_error", "id_type_error"} <= described
+    assert described <= ids, described - ids
+    if htmx:  # each out-of-band error slot replaces the one the full page has
+        swapped = set(re.findall(r'id="([^"]+)" hx-swap-oob="true"', fragment))
+        assert {"id_state_error", "id_start_date_error", "id_type_error", "id_code_error"} <= swapped <= ids

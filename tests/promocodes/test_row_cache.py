@@ -4,14 +4,18 @@ offsets or the moments when a row's words change."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from django.template import RequestContext, Template
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
+from django.utils import timezone as django_timezone
 
 from promoadmin.impact.records import PromoCode
+from promoadmin.promocodes import row_cache
 from promoadmin.promocodes.row_cache import RowCache
-from promoadmin.promocodes.templatetags.promocodes import HINT_REFRESH, SOON, row_fresh_until
+from promoadmin.promocodes.templatetags.promocodes import HINT_REFRESH, SOON, CachedRowNode, row_fresh_until
 
 LIST_URL = "/promo-codes/"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -91,3 +95,47 @@ def test_the_cache_drops_stale_rows_and_the_least_recently_used_one():
 
     assert cache.get(("c",), NOW) is None
     assert (cache.get(("b",), NOW), cache.get(("d",), NOW)) == ("B", "D")
+
+
+# --- a page's rows, kept together ---------------------------------------------------------------
+
+
+def test_a_page_seen_again_is_not_rendered_row_by_row(editor_client, monkeypatch):
+    first = editor_client.get(LIST_URL, {"page_size": "100"}).content.decode()
+    rows_rendered = []
+    original = CachedRowNode.render
+    monkeypatch.setattr(CachedRowNode, "render", lambda node, context: rows_rendered.append(1) or original(node, context))
+
+    again = editor_client.get(LIST_URL, {"page_size": "100"}).content.decode()
+
+    assert rows_rendered == []
+    assert again.count('<tr id="promo-code-') == first.count('<tr id="promo-code-') > 50
+    assert _rows(again) == _rows(first)
+
+
+def test_a_page_whose_code_changed_is_rendered_anew(editor_client):
+    before = editor_client.get(LIST_URL, {"page_size": "100"}).content.decode()
+    assert "WELCOME10" in before and editor_client.post("/promo-codes/7000151/expire/").status_code in (200, 302)
+
+    after = editor_client.get(LIST_URL, {"page_size": "100"}).content.decode()
+
+    welcome_row = re.search(r'<tr id="promo-code-7000151">.*?</tr>', after, flags=re.S).group(0)
+    assert "Inactive" in welcome_row and "Expire</button>" not in welcome_row
+
+
+def test_a_pages_rows_are_kept_until_the_soonest_of_them_changes(rf: RequestFactory, editor):
+    request = rf.get(LIST_URL)
+    request.user = editor
+    now = django_timezone.now()
+    steady, ending = promo(id=11, code="STEADY"), promo(id=12, code="ENDING", end_date=now + timedelta(minutes=30))
+    template = Template("{% load promocodes %}{% cached_rows promos %}{% for p in promos %}{{ p.code }} {% endfor %}{% endcached_rows %}")
+
+    html = template.render(RequestContext(request, {"promos": (steady, ending)}))
+
+    key = next(key for key in row_cache.pages._rows if key[0] == (steady, ending))
+    assert html == "STEADY ENDING " and row_cache.pages.get(key, now) == html
+    assert row_cache.pages.get(key, now + HINT_REFRESH + timedelta(seconds=1)) is None  # ENDING's hint counts minutes
+
+
+def _rows(body: str) -> list[str]:
+    return re.findall(r'<tr id="promo-code-.*?</tr>', body, flags=re.S)

@@ -23,8 +23,8 @@ def sso_settings(header: str = "X-Remote-User"):
         MIDDLEWARE=middleware,
         AUTHENTICATION_BACKENDS=[
             "axes.backends.AxesStandaloneBackend",
-            "django.contrib.auth.backends.RemoteUserBackend",
-            "django.contrib.auth.backends.ModelBackend",
+            "promoadmin.web.permissions.RemoteUserBackend",
+            "promoadmin.web.permissions.ModelBackend",
         ],
     )
 

@@ -144,9 +144,9 @@ def test_it_wires_single_sign_on_only_when_the_header_is_named():
     assert proxy < middleware.index("django.contrib.auth.middleware.LoginRequiredMiddleware")
     # The lockout's backend stays first, so a locked-out name is refused by every later backend.
     assert sso["AUTHENTICATION_BACKENDS"][:2] == [
-        "axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.RemoteUserBackend"
+        "axes.backends.AxesStandaloneBackend", "promoadmin.web.permissions.RemoteUserBackend"
     ]
     assert "promoadmin.web.middleware.ProxyRemoteUserMiddleware" not in plain["MIDDLEWARE"]
     assert plain["AUTHENTICATION_BACKENDS"] == [
-        "axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"
+        "axes.backends.AxesStandaloneBackend", "promoadmin.web.permissions.ModelBackend"
     ]

@@ -119,7 +119,7 @@ class Deployment:
         ))
         port = self.sandbox_url.rsplit(":", 1)[1]
         sandbox = self.start("sandbox", [sys.executable, "manage.py", "sandbox", "--host", HOST, "--port", port,
-                                         "--latency-ms", "1000", "--sid", SID, "--token", self.token,
+                                         "--latency-ms", "1000", "--sid", SID, f"--token={self.token}",
                                          "--rate-limit", "100000"])
         _wait_for(f"{self.sandbox_url}/", sandbox, self.workdir / "sandbox.log")
         gunicorn = self.start("gunicorn", [str(Path(sys.executable).with_name("gunicorn")), "promoadmin.wsgi",

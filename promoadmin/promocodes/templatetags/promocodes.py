@@ -133,27 +133,65 @@ class CachedRowNode(template.Node):
         self.nodelist = nodelist
 
     def render(self, context):
-        if context.get("just_expired") or context.get("already_expired"):  # an expire's answer has its own note and receipt: never reused
+        if _answers_an_expire(context):
             return self.nodelist.render(context)
         promo = self.promo.resolve(context)
         now = timezone.now()
-        key = (promo, _offsets(promo), self.viewer_key(context))
+        key = (promo, _offsets(promo), _viewer_key(context))
         html = row_cache.rows.get(key, now)
         if html is None:
             html = mark_safe(self.nodelist.render(context))  # the nodelist's output, already escaped
             row_cache.rows.put(key, html, row_fresh_until(promo, now))
         return html
 
-    def viewer_key(self, context) -> tuple:
-        """What a row depends on besides its record: the same for every row of a page, so found once."""
-        if self not in context.render_context:
-            context.render_context[self] = (
-                context["request"].user.has_perm(EXPIRE_PERMISSION),
-                timezone.get_current_timezone_name(),
-                translation.get_language(),
-                get_script_prefix(),
-            )
-        return context.render_context[self]
+
+@register.tag
+def cached_rows(parser, token):
+    """`{% cached_rows page.items %}{% for promo in page.items %}…{% endfor %}{% endcached_rows %}`: a page's
+    rows (each a `{% cached_row %}`) kept together, while every row's record and words are the same."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% cached_rows %} takes the page's promo codes")
+    nodelist = parser.parse(("endcached_rows",))
+    parser.delete_first_token()
+    return CachedRowsNode(parser.compile_filter(bits[1]), nodelist)
+
+
+class CachedRowsNode(template.Node):
+    def __init__(self, promos, nodelist):
+        self.promos = promos
+        self.nodelist = nodelist
+
+    def render(self, context):
+        promos = tuple(self.promos.resolve(context) or ())
+        if not promos or _answers_an_expire(context):
+            return self.nodelist.render(context)
+        now = timezone.now()
+        # The same answer gives the same record objects (impact/parsed_answers.py): they compare by identity.
+        key = (promos, tuple(_offsets(promo) for promo in promos), _viewer_key(context))
+        html = row_cache.pages.get(key, now)
+        if html is None:
+            html = mark_safe(self.nodelist.render(context))
+            moments = [row_fresh_until(promo, now) for promo in promos]
+            row_cache.pages.put(key, html, min((moment for moment in moments if moment), default=None))
+        return html
+
+
+def _answers_an_expire(context) -> bool:
+    """An expire's answer has its own note and receipt in the row: never kept, never reused."""
+    return bool(context.get("just_expired") or context.get("already_expired"))
+
+
+def _viewer_key(context) -> tuple:
+    """What a row depends on besides its record: the same for every row of a page, so found once."""
+    if "row_viewer_key" not in context.render_context:
+        context.render_context["row_viewer_key"] = (
+            context["request"].user.has_perm(EXPIRE_PERMISSION),
+            timezone.get_current_timezone_name(),
+            translation.get_language(),
+            get_script_prefix(),
+        )
+    return context.render_context["row_viewer_key"]
 
 
 def _offsets(promo: PromoCode) -> tuple:
