@@ -104,6 +104,16 @@ def test_a_bad_filter_shows_its_message_beside_the_field(sign_in_as, same_docume
         expect(page.locator(f"{ROWS} a.code")).to_have_text("CAFE5EUR")
 
 
+def test_a_bad_choice_filters_message_sits_below_its_select(sign_in_as):
+    page = sign_in_as("editor", "/promo-codes/?state=BOGUS&type=Q")
+    for field in ("state", "type"):
+        message = page.locator(f"#id_{field}_error")
+        expect(message).to_contain_text("is not one of the available choices")
+        expect(page.locator(f"#id_{field}")).to_have_attribute("aria-describedby", f"id_{field}_error")
+        select_box, message_box = page.locator(f"#id_{field}").bounding_box(), message.bounding_box()
+        assert message_box["y"] >= select_box["y"] + select_box["height"], field  # not drawn under the select
+
+
 def test_reload_back_and_forward_show_the_same_whole_page(editor_page: Page):
     page = editor_page
     page.locator("#id_campaign_id").select_option("1001")
