@@ -3,7 +3,12 @@ and scope-limited credentials, and what it sends (reads only)."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -83,3 +88,19 @@ def test_on_the_embedded_sandbox_it_says_so(sandbox):
     output = check()
 
     assert "checking the embedded sandbox" in output and "Credentials: they work." in output
+
+
+def test_it_runs_before_migrate_on_a_database_that_does_not_exist_yet(upstream, settings, tmp_path):
+    """The README's second step comes before `migrate`: the check must not need the database."""
+    database = tmp_path / "not-yet.sqlite3"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("IMPACT_", "DATABASE_URL", "DJANGO_"))}
+    env.update(
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL=f"sqlite:///{database}", ALLOWED_HOSTS="localhost",
+        IMPACT_ACCOUNT_SID=SID, IMPACT_AUTH_TOKEN=TOKEN, IMPACT_API_BASE_URL=settings.IMPACT_API_BASE_URL,
+    )
+    done = subprocess.run([sys.executable, "manage.py", "check_impact"], cwd=Path(__file__).resolve().parents[2],
+                          env=env, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Credentials: they work." in done.stdout and "Hourly budget:" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -41,7 +41,9 @@ class Command(BaseCommand):
             self.stdout.write("No credentials set: checking the embedded sandbox (demo data, not impact.com).")
         else:
             self.stdout.write(f"Checking account {settings.IMPACT_ACCOUNT_SID} at {settings.IMPACT_API_BASE_URL}.")
-        client = build_impact_client(cache_seconds=0, lookup_cache_seconds=0)
+        # No database: the README runs this before `migrate`, so the rate limit it reads stays in this
+        # process instead of the shared store (the app learns it again from its first answer).
+        client = build_impact_client(cache_seconds=0, lookup_cache_seconds=0, shared=None, before_request=None)
         sent, allowed, last = 0, {}, None
         try:
             for path, use, cost in ENDPOINTS:
