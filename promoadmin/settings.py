@@ -352,6 +352,8 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # httpx logs every request URL at INFO; URLs carry no credentials, but keep it quiet.
         "httpx": {"handlers": ["console"], "level": "WARNING"},
+        # django-axes says at INFO that it started and that a sign-in cleared 0 failures; lockouts are warnings.
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -102,3 +102,14 @@ def test_the_client_address_comes_only_from_trusted_proxies(settings, remote_add
     settings.TRUSTED_PROXIES = ["10.10.0.0/24"]
 
     assert client_address(_Request(remote_addr, forwarded_for)) == expected
+
+
+def test_a_lockout_is_logged_and_a_sign_in_leaves_no_axes_chatter(admin_user, settings, caplog):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    with caplog.at_level("INFO"):
+        assert signed_in(post("/accounts/login/", "admin", PASSWORD))
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("axes")] == []  # no "cleared 0 failures"
+        for _ in range(5):
+            post("/accounts/login/", "admin", "wrong")
+    warnings = [r for r in caplog.records if r.name.startswith("axes") and r.levelname == "WARNING"]
+    assert any("Locking out" in r.getMessage() or "locked out" in r.getMessage().lower() for r in warnings), warnings
