@@ -4,12 +4,16 @@ replacement, through Django's test client on the embedded sandbox."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
+from django.utils import timezone
 from helpers import page_text as text
 from helpers import reset_the_hour, upstream_requests
 
 from promoadmin.impact.factory import get_impact_client
+from promoadmin.impact.records import NewPromoCode
+from promoadmin.promocodes.forms import end_of_day
 from promoadmin.promocodes.models import LedgerEntry
 
 URL = "/promo-codes/bulk-change/"
@@ -215,3 +219,21 @@ def test_a_refused_reactivation_does_not_recreate_the_expired_code(editor_client
     assert not LedgerEntry.objects.filter(role="compensation").exists()
     assert 'data-outcome="failed"' in response.content.decode()
     assert "was INACTIVE before and stays so" in text(response)
+
+
+def test_the_preview_names_an_overlap_the_new_dates_would_make(editor_client, sandbox):
+    # SUMMER42 ends before ^SUMMER\d{2}$ starts (in 30 days): no overlap now; ending in 60 days makes one.
+    today = timezone.localdate()
+    client = get_impact_client()
+    partner = client.list_partners(1000)[0].id
+    new_id = client.create_promo_code(NewPromoCode(campaign_id=1000, assigned_partner_id=partner, code="SUMMER42", type="LI",
+                                                   credit_policy="ALWAYS", end_date=end_of_day(today + timedelta(days=10))))
+    calm = editor_client.get(URL, {"action": "dates", "id": [new_id, WELCOME10], "end_date": str(today + timedelta(days=20)), "preview": "1"})
+    assert "Overlaps" not in text(calm)
+
+    response = editor_client.get(URL, {"action": "dates", "id": [new_id, WELCOME10], "end_date": str(today + timedelta(days=60)), "preview": "1"})
+
+    rows = dict(re.findall(r'<tr id="change-row-(\d+)">(.*?)</tr>', response.content.decode(), flags=re.S))
+    assert "Overlaps the active regex code" in rows[str(new_id)] and "both accept <span class=\"code\">SUMMER42</span>" in rows[str(new_id)]
+    assert "Overlaps" not in rows[str(WELCOME10)]
+    assert "replace 2 codes" in text(response)  # a warning, not a refusal: both may still run

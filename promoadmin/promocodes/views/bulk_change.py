@@ -33,7 +33,7 @@ from promoadmin.impact.records import NewPromoCode, PromoCode
 
 from .. import lookups, presenters, selectors, services
 from ..budget import ask_share, check_budget
-from ..checks.overlaps import ConflictCheck, find_duplicate
+from ..checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
 from ..forms import MAX_ID, DayField, IdField, _check_date_order, end_of_day, start_of_day
 from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
 from . import receipts
@@ -124,6 +124,7 @@ class Planned:
     new_code: NewPromoCode | None = None
     requests: list = dataclasses.field(default_factory=list)
     refused: str = ""
+    warnings: list = dataclasses.field(default_factory=list)  # overlaps the replacement would have
 
 
 def _read(client, ids: list[int]) -> tuple[list[PromoCode], list[int]]:
@@ -137,7 +138,8 @@ def _read(client, ids: list[int]) -> tuple[list[PromoCode], list[int]]:
 
 
 def _plan(action: str, form: ChangeValuesForm, codes: list[PromoCode]) -> tuple[list[Planned], int]:
-    """Each code's replacement, checked against its campaign's active codes (one read per campaign)."""
+    """Each code's replacement, checked against its campaign's active codes (one read per campaign): a
+    duplicate leaves it out; an overlap (new dates can meet a regex's) is a warning, as on the create form."""
     now = timezone.now()
     active: dict[int, list[PromoCode]] = {}
     planned = []
@@ -154,6 +156,13 @@ def _plan(action: str, form: ChangeValuesForm, codes: list[PromoCode]) -> tuple[
             else:
                 item.requests = presenters.replace_plan(promo, item.new_code, services.same_code_text(promo, item.new_code))
         planned.append(item)
+    runnable = [item for item in planned if not item.refused]
+    # A code's own old version never counts: it has the same type, and exact-exact or regex-regex pairs
+    # are duplicates or not compared (find_overlaps). All patterns run in one regex_check call.
+    found = find_overlaps([item.new_code for item in runnable], active, now=now, timeout=settings.OVERLAP_TIMEOUT,
+                          retry_seconds=settings.OVERLAP_RETRY_SECONDS)
+    for item, result in zip(runnable, found, strict=True):
+        item.warnings = presenters.bulk_overlap_warnings(result, {})
     return planned, len(active)
 
 
