@@ -158,3 +158,18 @@ def test_the_view_links_keep_the_lists_campaign_and_code(editor_client):
 
     assert 'href="/promo-codes/?view=ended-active&amp;campaign_id=1000"' in body
     assert "state=ACTIVE&amp;view" not in body
+
+
+def test_a_view_offers_the_selection_actions_and_they_carry_the_ticked_codes(editor_client, sandbox):
+    body = editor_client.get(LIST_URL, {"view": "ended-active"}).content.decode()
+
+    buttons = re.findall(r'<button type="submit" form="bulk-expire-form"\s+formaction="/promo-codes/bulk-change/" name="action" value="(\w+)"', body)
+    assert buttons == ["dates", "deal", "reactivate"]
+    # What the browser sends for "Change dates…" with one code ticked: the view's form and the box.
+    ticked = editor_client.get("/promo-codes/bulk-change/", {"view": "ended-active", "action": "dates", "id": LASTCALL})
+    assert ticked.status_code == 200
+    assert "Change dates: 1 promo code" in text(ticked)
+
+
+def test_a_viewer_gets_no_selection_actions_in_a_view(viewer_client):
+    assert 'formaction="/promo-codes/bulk-change/"' not in viewer_client.get(LIST_URL, {"view": "ended-active"}).content.decode()

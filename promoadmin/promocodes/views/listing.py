@@ -273,6 +273,7 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         "max_pages": selectors.scan_max_pages(),
         "page_size": settings.IMPACT_MAX_PAGE_SIZE,
         "max_shown": selectors.MAX_SHOWN,
+        "bulk_change_actions": list(bulk_change.ACTIONS.items()),
         # Refresh swaps the results: focus the new ones; the counts' refresh after an expire leaves focus on the row.
         "focus_results": wants_fragment(request) and request.htmx.target != "results-bar",
     }
