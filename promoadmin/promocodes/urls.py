@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:promo_code_id>/receipt/", receipts.promo_code_receipt, name="receipt"),
     path("export.csv", export.promo_code_export, name="export"),
     path("bulk-change/", bulk_change.promo_code_bulk_change, name="bulk_change"),
+    path("bulk-change/<int:promo_code_id>/", bulk_change.promo_code_bulk_change_one, name="bulk_change_one"),
     path("bulk-expire/", bulk_expire.promo_code_bulk_expire, name="bulk_expire"),
     path("bulk-expire/<int:promo_code_id>/", bulk_expire.promo_code_bulk_expire_one, name="bulk_expire_one"),
     path("bulk-create/", bulk_create.promo_code_bulk_create, name="bulk_create"),

@@ -220,6 +220,7 @@
 
   var LABELS = {
     expired: "expired", created: "created", "created-earlier": "created earlier", failed: "failed", refused: "refused",
+    changed: "changed", partly: "created, old code still active",
     unknown: "outcome unknown", "not-found": "not found", "not-sent": "not sent", "already-sent": "already sent"
   };
 

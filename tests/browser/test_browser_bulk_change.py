@@ -31,6 +31,10 @@ def test_it_changes_the_end_date_of_a_ticked_code(editor_page: Page, sandbox):
     assert [r for r in sandbox.requests if r.method in ("DELETE", "POST")] == []
     page.get_by_role("button", name="Change dates: replace 1 code").click()
 
+    # Row by row (app.js): the preview stays, and each row's result cell is replaced as its answer comes.
+    expect(page.locator(".js-progress-text")).to_have_text("Finished: 1 changed.")
+    expect(page).to_have_url(re.compile(r"/promo-codes/bulk-change/\?.*preview=1"))
+    expect(page.get_by_role("link", name="Back to the list")).to_be_visible()
     row = page.locator(f"#change-row-{WELCOME10}")
     expect(row.locator("[data-outcome]")).to_have_attribute("data-outcome", "changed")
     expect(row.get_by_role("link", name="Old code expired")).to_be_visible()

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from html import unescape
 
+from django.test import Client
 from django.utils import timezone
 from helpers import page_text as text
 from helpers import reset_the_hour, upstream_requests
@@ -233,7 +234,45 @@ def test_the_preview_names_an_overlap_the_new_dates_would_make(editor_client, sa
 
     response = editor_client.get(URL, {"action": "dates", "id": [new_id, WELCOME10], "end_date": str(today + timedelta(days=60)), "preview": "1"})
 
-    rows = dict(re.findall(r'<tr id="change-row-(\d+)">(.*?)</tr>', response.content.decode(), flags=re.S))
+    rows = dict(re.findall(r'<tr id="change-row-(\d+)"[^>]*>(.*?)</tr>', response.content.decode(), flags=re.S))
     assert "Overlaps the active regex code" in rows[str(new_id)] and "both accept <span class=\"code\">SUMMER42</span>" in rows[str(new_id)]
     assert "Overlaps" not in rows[str(WELCOME10)]
     assert "replace 2 codes" in text(response)  # a warning, not a refusal: both may still run
+
+
+# --- row by row (what app.js does with a confirmed batch) ---------------------------------------
+
+
+def one_url(promo_code_id: int) -> str:
+    return f"/promo-codes/bulk-change/{promo_code_id}/"
+
+
+def test_each_row_of_a_confirmed_batch_is_sent_once_by_its_own_request(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10, ANVILBOGO], "end_date": "2099-03-31", "preview": "1"})
+    batch = batch_of(preview)
+    assert f'data-bulk-url="{one_url(WELCOME10)}"' in preview.content.decode()
+    before = len(sandbox.requests)
+
+    first = editor_client.post(one_url(WELCOME10), {"batch": batch}, headers={"HX-Request": "true"})
+    again = editor_client.post(one_url(WELCOME10), {"batch": batch}, headers={"HX-Request": "true"})
+
+    assert first.status_code == 200 and 'data-outcome="changed"' in first.content.decode()
+    assert first.content.decode().lstrip().startswith("<td")  # the row's result cell, swapped in place
+    assert 'data-outcome="already-sent"' in again.content.decode()
+    assert writes(sandbox, before) == [f"DELETE {WELCOME10}", "POST PromoCodes"]
+    assert promo(ANVILBOGO).is_active  # the other row waits for its own request
+
+
+def test_a_row_outside_the_batch_or_a_forged_batch_sends_nothing(editor_client, viewer, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10], "end_date": "2099-03-31", "preview": "1"})
+    before = len(sandbox.requests)
+
+    outside = editor_client.post(one_url(ANVILBOGO), {"batch": batch_of(preview)})
+    forged = editor_client.post(one_url(WELCOME10), {"batch": "forged"})
+
+    assert outside.status_code == forged.status_code == 400
+    assert 'data-outcome="not-sent"' in outside.content.decode() and 'data-stop="1"' in forged.content.decode()
+    viewer_client = Client()
+    viewer_client.force_login(viewer)
+    assert viewer_client.post(one_url(WELCOME10), {"batch": batch_of(preview)}).status_code == 403
+    assert writes(sandbox, before) == []

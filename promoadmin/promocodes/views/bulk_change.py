@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from promoadmin.impact.errors import ImpactError, ImpactNotFound
 from promoadmin.impact.factory import get_impact_client
@@ -303,3 +303,20 @@ def _run(request: HttpRequest) -> HttpResponse:
         stopped = outcome.stop
     context = {"done": True, "action": action, "title": ACTIONS[action], "outcomes": outcomes, "back_url": back_url}
     return TemplateResponse(request, template, context)
+
+
+@require_POST
+def promo_code_bulk_change_one(request: HttpRequest, promo_code_id: int) -> HttpResponse:
+    """One code of a confirmed batch: the preview page's script calls this row by row (app.js)."""
+    _require_permission(request)
+    template = "promocodes/bulk_change.html#outcome"
+    try:
+        payload = _load(request)
+    except BadRequest as err:
+        return TemplateResponse(request, template, {"outcome": Outcome(promo_code_id, "", "not-sent", str(err), stop=True)}, status=400)
+    form = ChangeValuesForm(payload["values"], action=payload["action"])
+    if promo_code_id not in payload["ids"] or not form.is_valid():
+        outcome = Outcome(promo_code_id, "", "not-sent", "This code is not part of a valid confirmed batch, so it was not sent.", stop=True)
+        return TemplateResponse(request, template, {"outcome": outcome}, status=400)
+    outcome = change_one(request, payload["action"], form, promo_code_id, payload["nonce"])
+    return TemplateResponse(request, template, {"outcome": outcome})
