@@ -35,6 +35,8 @@ def test_it_changes_the_end_date_of_a_ticked_code(editor_page: Page, sandbox):
     expect(page.locator(".js-progress-text")).to_have_text("Finished: 1 changed.")
     expect(page).to_have_url(re.compile(r"/promo-codes/bulk-change/\?.*preview=1"))
     expect(page.get_by_role("link", name="Back to the list")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Results: change dates")
+    expect(page.get_by_text("Nothing has been sent yet.")).to_be_hidden()
     row = page.locator(f"#change-row-{WELCOME10}")
     expect(row.locator("[data-outcome]")).to_have_attribute("data-outcome", "changed")
     expect(row.get_by_role("link", name="Old code expired")).to_be_visible()
