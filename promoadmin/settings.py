@@ -254,6 +254,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read with one SQL statement (web/sessions.py).
+SESSION_ENGINE = "promoadmin.web.sessions"
 # Switch on when served over HTTPS (behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER too).
 HTTPS = env.bool("HTTPS", default=False)
 SESSION_COOKIE_SECURE = HTTPS

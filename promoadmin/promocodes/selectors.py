@@ -273,13 +273,17 @@ def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime)
 # --- the ledger ------------------------------------------------------------------------------------
 
 
+# Every detail page reads its code's entries: written as SQL (Manager.raw), this costs 0.08 ms of CPU
+# against 0.34 ms for the same query compiled by the ORM on every request (bench/NOTES.md).
+_CODE_ENTRIES = f"SELECT * FROM {LedgerEntry._meta.db_table} WHERE promo_code_id = %s ORDER BY at DESC, id DESC LIMIT 100"
+
+
 def code_history(promo_code_id: int) -> list:
     """Every ledger entry about one code, and those of the same changes by replacement (old, new,
     compensation), newest first. Read from promoadmin's own ledger: no API call."""
-    newest_first = ("-at", "-id")
-    own = list(LedgerEntry.objects.filter(promo_code_id=promo_code_id).order_by(*newest_first)[:100])
+    own = list(LedgerEntry.objects.raw(_CODE_ENTRIES, [promo_code_id]))
     operations = {entry.operation for entry in own if entry.operation}
-    if not operations:  # most codes: never changed by replacement, so one plain query (every detail page asks)
+    if not operations:  # most codes: never changed by replacement
         return own
     related = Q(promo_code_id=promo_code_id) | Q(operation__in=operations)
-    return list(LedgerEntry.objects.filter(related).order_by(*newest_first)[:100])
+    return list(LedgerEntry.objects.filter(related).order_by("-at", "-id")[:100])

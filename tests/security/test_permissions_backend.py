@@ -60,3 +60,21 @@ def test_a_page_reads_the_permissions_once_and_a_revoked_one_is_gone_on_the_next
 
     editor.groups.clear()
     assert 'href="/promo-codes/new/"' not in editor_client.get("/promo-codes/").content.decode()
+
+
+@pytest.mark.django_db
+def test_it_loads_the_same_people_as_django_and_no_one_else():
+    User = get_user_model()
+    active = User.objects.create_user("ana")
+    inactive = User.objects.create_user("gone", is_active=False)
+    for user_id in (active.pk, str(active.pk), inactive.pk, 987654):  # the session keeps the id as text
+        ours, djangos = ModelBackend().get_user(user_id), backends.ModelBackend().get_user(user_id)
+        assert (ours.pk if ours else None) == (djangos.pk if djangos else None), user_id
+    assert ModelBackend().get_user(active.pk).username == "ana"
+
+
+def test_a_person_made_inactive_is_signed_out_on_the_next_request(editor_client, editor):
+    assert editor_client.get("/promo-codes/").status_code == 200
+    editor.is_active = False
+    editor.save()
+    assert editor_client.get("/promo-codes/")["Location"].startswith("/accounts/login/")
