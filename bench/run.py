@@ -616,7 +616,7 @@ def main() -> int:
                 cells[server, page, ms] = by_users
 
         log("request-thread CPU in-process (bench/profile_page.py)")
-        results["cpu"] = request_cpu(dict(os.environ), options.samples // 5)
+        results["cpu"] = request_cpu(dict(os.environ), options.samples // 2)
         log("gthread, no cache at all: upstream requests per view")
         with bench.app(zero, lookup_cache_seconds=0) as session:
             results["upstream_cold"] = count_upstream(session, zero, warm=False)
@@ -805,7 +805,7 @@ def render(results: dict) -> str:
             "| Page | Median | Min | Target |", "|---|---:|---:|---:|"]
     for r in results["cpu"]:
         out.append(f"| `{r['path']}` ({r['what']}) | **{r['median']:.1f} ms** | {r['min']:.1f} ms | ≤ {r['target']:g} ms |")
-    out += ["", f"`bench/profile_page.py PATH --requests {options.samples // 5}`: the app in-process with DEBUG off, "
+    out += ["", f"`bench/profile_page.py PATH --requests {options.samples // 2}`: the app in-process with DEBUG off, "
             "SQLite in memory and the embedded sandbox (its work on another thread), after 5 warm-up requests; "
             "`time.thread_time` around each request: the CPU of the thread that served it, which other jobs on "
             "this machine disturb far less than wall times.", ""]
