@@ -15,6 +15,8 @@ from helpers import page_text as text
 from helpers import upstream_requests
 from openpyxl import Workbook
 
+from promoadmin.promocodes.checks.csv_rows import BadFile, read_rows
+
 URL = "/promo-codes/bulk-create/"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPACT_HEADER = ["Promo Code", "Campaign Id", "Media Id", "Type", "Credit Rule", "Match Mode", "Deal Id", "Deal Name",
@@ -199,3 +201,24 @@ def test_the_upload_page_links_both_templates(editor_client):
     assert f'href="{URL}template-promoadmin.csv"' in body
     assert f'href="{URL}template-impact.csv"' in body
     assert editor_client.get(f"{URL}template-other.csv").status_code == 404
+
+
+def test_an_xlsx_row_with_its_last_cells_empty_is_read_like_the_csv_line(editor_client):
+    # promoadmin's optional deal_id and deal_name last: a spreadsheet does not store a row's empty cells on its right.
+    header = ["campaign_id", "assigned_partner_id", "code", "type", "credit_policy", "deal_id", "deal_name"]
+    row = [1000, 2552842, "XLSXSHORT", "LI", "ALWAYS"]
+    upload = read_rows(workbook_bytes([row], header=header), validate=lambda values: ([], None), defaults={}, max_rows=5)
+
+    assert upload.rows[0].errors == []
+    assert upload.rows[0].values["code"] == "XLSXSHORT"
+
+
+def test_empty_lines_in_an_xlsx_never_hide_rows_past_the_limit(settings):
+    codes = ["ROWONE", None, None, "ROWTWO", "ROWTHREE", "ROWFOUR"]
+    rows = [[1000, 2552842, code, "LI", "ALWAYS"] if code else [] for code in codes]
+    data = workbook_bytes(rows, header=["campaign_id", "assigned_partner_id", "code", "type", "credit_policy"])
+
+    with pytest.raises(BadFile, match="more than 3 rows"):
+        read_rows(data, validate=lambda values: ([], None), defaults={}, max_rows=3)
+    assert [row.values["code"] for row in read_rows(data, validate=lambda values: ([], None), defaults={}, max_rows=4).rows] == [
+        "ROWONE", "ROWTWO", "ROWTHREE", "ROWFOUR"]

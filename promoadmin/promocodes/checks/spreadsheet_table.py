@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 XLSX_MAGIC = b"PK\x03\x04"  # a zip archive, which every .xlsx is
 MAX_UNZIPPED_BYTES = 20_000_000
 MAX_COLUMNS = 40
+LINES_PER_ROW = 4  # empty lines a sheet may hold between its rows
 
 
 class BadFile(Exception):
@@ -42,12 +43,20 @@ def read_xlsx(data: bytes, *, max_rows: int) -> Iterator[tuple[int, list[str]]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_vba=False, keep_links=False)
     except Exception as err:  # openpyxl raises many kinds for a malformed workbook
         raise BadFile(f"The .xlsx workbook cannot be read ({type(err).__name__}). Save it again from Excel, or as CSV UTF-8.") from None
+    width = None  # the header's cells: a row's empty cells on its right are empty values, not missing ones
     try:
         sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, max_row=max_rows + 2), start=1):
+        for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            if number > max_rows * LINES_PER_ROW + 1:
+                # read_rows counts rows that hold something; this bounds the empty lines around them.
+                raise BadFile(f"The sheet has more than {max_rows * LINES_PER_ROW} lines, counting empty ones. Delete the empty lines, "
+                              f"or split it into files of at most {max_rows} rows.")
             cells = [_text(cell, number) for cell in row]
             while cells and not cells[-1]:
                 cells.pop()
+            if width is None:
+                width = len(cells)
+            cells += [""] * (width - len(cells))
             yield number, cells
     finally:
         workbook.close()
