@@ -218,21 +218,16 @@
   document.addEventListener("DOMContentLoaded", updateSelection);
   document.addEventListener("htmx:afterSettle", updateSelection);
 
-  var LABELS = {
-    expired: "expired", created: "created", "created-earlier": "created earlier", failed: "failed", refused: "refused",
-    changed: "changed", partly: "created, old code still active",
-    unknown: "outcome unknown", "not-found": "not found", "not-sent": "not sent", "already-sent": "already sent"
-  };
-
+  // Each result cell says its outcome in words (data-label, from the server's Outcome.label); a row
+  // still waiting, or being sent when the batch stopped, was not sent.
   function summary(rows) {
     var counts = {};
     rows.forEach(function (row) {
       var cell = row.querySelector("[data-outcome]");
-      var outcome = cell ? cell.dataset.outcome : "waiting";
-      if (outcome === "waiting" || outcome === "sending") outcome = "not-sent";
-      counts[outcome] = (counts[outcome] || 0) + 1;
+      var label = cell && cell.dataset.label ? cell.dataset.label : "not sent";
+      counts[label] = (counts[label] || 0) + 1;
     });
-    return Object.keys(counts).map(function (key) { return counts[key] + " " + (LABELS[key] || key); }).join(", ");
+    return Object.keys(counts).map(function (label) { return counts[label] + " " + label; }).join(", ");
   }
 
   function runBatch(form) {
@@ -297,6 +292,7 @@
       window.htmx.ajax("POST", row.dataset.bulkUrl, { source: row, target: cell, swap: "outerHTML", values: values })
         .then(after, function () {
           cell.dataset.outcome = "failed";
+          cell.dataset.label = "failed";
           cell.textContent = "No answer from promoadmin";
           stopped = true;
           after();
