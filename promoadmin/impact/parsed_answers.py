@@ -18,11 +18,15 @@ from typing import Any
 
 # About 40 pages of 100 promo codes; the parsed records take roughly three times an answer's bytes.
 MAX_BYTES = 4 * 1024 * 1024
+# A page of 1000 codes (a scan's, about 0.9 MB) is read for one view and would push out the list
+# pages this store is for: answers over this size are parsed every time, never kept.
+MAX_ANSWER_BYTES = 512 * 1024
 
 
 class ParsedAnswers:
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
         self.max_bytes = max_bytes
+        self.max_answer_bytes = min(max_answer_bytes, max_bytes)
         self._parsed: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # gthread: one client, and this store, per process
@@ -35,7 +39,7 @@ class ParsedAnswers:
                 self._parsed.move_to_end(key)
                 return self._parsed[key]
         parsed = parse(body)  # outside the lock: a slow parse must not hold up other requests
-        if len(body) <= self.max_bytes:
+        if len(body) <= self.max_answer_bytes:
             with self._lock:
                 if key not in self._parsed:
                     self._parsed[key] = parsed
@@ -44,8 +48,3 @@ class ParsedAnswers:
                     (_, dropped), _ = self._parsed.popitem(last=False)
                     self._bytes -= len(dropped)
         return parsed
-
-    def clear(self) -> None:
-        with self._lock:
-            self._parsed.clear()
-            self._bytes = 0

@@ -455,6 +455,21 @@ def test_parsed_answers_are_bounded_by_their_bytes_least_recently_used_first():
     assert parses[-2:] == [b"x" * 11, b"x" * 11]
 
 
+def test_an_answer_too_large_to_keep_is_parsed_each_time_and_pushes_nothing_out():
+    answers = ParsedAnswers(max_bytes=100, max_answer_bytes=10)
+    parses = []
+
+    def parse(body):
+        parses.append(body)
+        return body.decode()
+
+    answers.get("page", b"small", parse)
+    answers.get("scan", b"y" * 11, parse)
+    answers.get("scan", b"y" * 11, parse)
+    answers.get("page", b"small", parse)
+    assert parses == [b"small", b"y" * 11, b"y" * 11]
+
+
 def test_query_params_are_form_encoded_not_json(sandbox):
     client = sandbox_client(sandbox)
     partner_id = joined_partner(client)
