@@ -324,7 +324,7 @@ if not 0 < REGEX_SECONDS_PER_REQUEST <= 60 or REGEX_RUNS_PER_USER < 1:
 OVERLAP_TIMEOUT = 2.0
 OVERLAP_RETRY_SECONDS = 4.0
 
-# Failed sign-ins (django-axes, see promocodes/lockout.py): after this many failures for one user
+# Failed sign-ins (django-axes, see web/lockout.py): after this many failures for one user
 # name from one client address, that pair waits this long. Counted in the database, every door.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=300)

@@ -19,7 +19,6 @@ SCHEDULES = {
     "expired": ("Expired", ("ended", "inactive")),
     "all": ("All", ()),
 }
-DEFAULT_SCHEDULE = "active"  # what the navigation opens; a URL without `schedule` means all
 
 
 @dataclass(frozen=True)

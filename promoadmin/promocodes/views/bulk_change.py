@@ -197,11 +197,11 @@ def promo_code_bulk_change(request: HttpRequest) -> HttpResponse:
                    write_calls=2 * len(runnable), budget=budget, calls_per_code=CALLS_PER_CODE,
                    can_run=bool(runnable) and budget.ok)
     if context["can_run"]:
-        context["batch"] = _sign(request, action, form, runnable)
+        context["batch"] = _sign(request, action, runnable)
     return TemplateResponse(request, template, context)
 
 
-def _sign(request: HttpRequest, action: str, form: ChangeValuesForm, runnable: list[Planned]) -> str:
+def _sign(request: HttpRequest, action: str, runnable: list[Planned]) -> str:
     values = {name: request.GET.get(name, "") for name in ("start_date", "end_date", "deal_id", "deal_name")}
     return signing.dumps({"u": request.user.get_username(), "action": action, "values": values, "nonce": secrets.token_urlsafe(12),
                           "ids": [item.promo.id for item in runnable]}, salt=SALT, compress=True)

@@ -10,7 +10,6 @@ ImpactErrors a view cannot act on are turned into pages by ImpactErrorMiddleware
 from __future__ import annotations
 
 import dataclasses
-import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
@@ -33,8 +32,6 @@ from ..budget import ask_share, share_left
 from ..forms import PromoCodeFilterForm
 from ..services import endpoint_missing
 from . import bulk_change
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -277,13 +274,8 @@ def promo_code_date_view(request: HttpRequest) -> HttpResponse:
         # Refresh swaps the results: focus the new ones; the counts' refresh after an expire leaves focus on the row.
         "focus_results": wants_fragment(request) and request.htmx.target != "results-bar",
     }
-    status = 200
-    if view is None:
-        status = 400
-    elif not form.is_valid():
-        status = 400
-    else:
-        filters = form.active_filters()
+    status = 400 if view is None or not form.is_valid() else 200
+    if status == 200:
         ask_share(request.user, selectors.scan_max_pages())  # the most a view may read; a slowed-down person gets a 429 page
         local = dataclasses.replace(form.to_local_filters(), schedule="")  # the view sets the schedule itself
         result = selectors.compute(get_impact_client(), view, form.to_filters(), local=local)
