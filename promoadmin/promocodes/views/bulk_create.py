@@ -228,23 +228,32 @@ def _check_overlaps(rows: list[Row], active_by_campaign: dict[int, list[PromoCod
 
 
 
-def _names(row: Row, checked_campaigns: set[int]) -> dict[str, str]:
-    """The campaign, partner and deal names of a row's ids, from the picker lists (cached for
-    IMPACT_LOOKUP_CACHE_SECONDS; a failed list leaves its names out). Only for the campaigns the review
-    checked (at most MAX_CAMPAIGNS), so a file of bad rows cannot make it read hundreds of lists."""
-    names = {}
+def _names_by_id(checked_campaigns: set[int]) -> dict[int, dict[str, dict]]:
+    """The campaign, partner and deal names of the campaigns the review checked (at most MAX_CAMPAIGNS,
+    so a file of bad rows cannot make it read hundreds of lists), each list read once per review from
+    the picker lists (cached for IMPACT_LOOKUP_CACHE_SECONDS; a failed list leaves its names out)."""
+    if not checked_campaigns:
+        return {}
+    campaigns = {campaign.id: campaign.name for campaign in lookups.campaigns().items}
+    return {
+        campaign_id: {
+            "campaign": {campaign_id: campaigns[campaign_id]} if campaign_id in campaigns else {},
+            "partner": {partner.id: partner.name for partner in lookups.partners(campaign_id).items},
+            "deal": {deal.id: deal.name for deal in lookups.deals(campaign_id).items},
+        }
+        for campaign_id in checked_campaigns
+    }
+
+
+def _names(row: Row, names_by_id: dict[int, dict[str, dict]]) -> dict[str, str]:
+    """A row's campaign, partner and deal names, where its campaign was checked and the names are known."""
     campaign_id = lookups.parse_id(row.values.get("campaign_id"))
-    if campaign_id in checked_campaigns:
-        campaign = lookups.campaigns().get(campaign_id)
-        if campaign:
-            names["campaign"] = campaign.name
-        partner = lookups.partners(campaign_id).get(lookups.parse_id(row.values.get("assigned_partner_id")))
-        deal = lookups.deals(campaign_id).get(lookups.parse_id(row.values.get("deal_id")))
-        if partner:
-            names["partner"] = partner.name
-        if deal:
-            names["deal"] = deal.name
-    return names
+    lists = names_by_id.get(campaign_id)
+    if lists is None:
+        return {}
+    ids = {"campaign": campaign_id, "partner": lookups.parse_id(row.values.get("assigned_partner_id")),
+           "deal": lookups.parse_id(row.values.get("deal_id"))}
+    return {kind: lists[kind][ids[kind]] for kind in ids if ids[kind] in lists[kind]}
 
 
 def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str) -> HttpResponse:
@@ -260,13 +269,13 @@ def _review(request: HttpRequest, context: dict, rows: list[Row], file_name: str
     nonce = secrets.token_urlsafe(12)
     user = request.user.get_username()
     items = []
-    checked_campaigns = set(active)
+    names_by_id = _names_by_id(set(active))
     for index, row in enumerate(rows):
         item = {"index": index, "row": row, "form": row.new_code.to_form() if row.new_code else {},
                 # an impact.com template row's exact moment (its Timezone), else the day as given
                 "starts": row.values.get("start_moment") or row.values.get("start_date", ""),
                 "ends": row.values.get("end_moment") or row.values.get("end_date", ""),
-                "names": _names(row, checked_campaigns),
+                "names": _names(row, names_by_id),
                 "waiting": presenters.bulk_row_waiting(row_ok=row.ok, valid=valid)}
         if valid:
             item["token"] = signing.dumps(
