@@ -127,12 +127,18 @@ class ImpactClient:
             parse=lambda data: Page.from_api(data, "PromoCodes", PromoCode.from_api),
         )
 
-    def iter_promo_code_pages(self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000) -> Iterator[Page[PromoCode]]:
-        """Every page matching `filters`, read fresh (never from the cache), one upstream call each, lazily."""
+    def iter_promo_code_pages(
+        self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000, *, cached: bool = False
+    ) -> Iterator[Page[PromoCode]]:
+        """Every page matching `filters`, one upstream call each, lazily: read fresh, or, when `cached`, as
+        list pages are read (a page seen in the last `cache_seconds` comes from the cache and costs nothing)."""
         page_number = 1
         while True:
-            params = {**filters.to_params(), "Page": str(page_number), "PageSize": str(page_size)}
-            page = Page.from_api(self._request("GET", "PromoCodes", params=params), "PromoCodes", PromoCode.from_api)
+            if cached:
+                page = self.list_promo_codes(filters, page=page_number, page_size=page_size)
+            else:
+                params = {**filters.to_params(), "Page": str(page_number), "PageSize": str(page_size)}
+                page = Page.from_api(self._request("GET", "PromoCodes", params=params), "PromoCodes", PromoCode.from_api)
             yield page
             if not page.has_next or not page.items:
                 return

@@ -115,7 +115,7 @@ def scan_promo_codes(
     true, without reading further pages.
     """
     scan = Scan()
-    for page in _scan_pages(client, filters, cached=cached):
+    for page in client.iter_promo_code_pages(filters, page_size=settings.IMPACT_MAX_PAGE_SIZE, cached=cached):
         scan.calls += 1
         scan.total = page.total
         scan.scanned += len(page.items)
@@ -129,19 +129,6 @@ def scan_promo_codes(
             scan.truncated = True
             return scan
     return scan
-
-
-def _scan_pages(client: ImpactClient, filters: PromoCodeFilters, *, cached: bool):
-    if not cached:
-        yield from client.iter_promo_code_pages(filters, page_size=settings.IMPACT_MAX_PAGE_SIZE)
-        return
-    number = 1
-    while True:
-        page = client.list_promo_codes(filters, page=number, page_size=settings.IMPACT_MAX_PAGE_SIZE)
-        yield page
-        if not page.has_next or not page.items:
-            return
-        number += 1
 
 
 # --- each person's share ---------------------------------------------------------------------------
