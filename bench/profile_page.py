@@ -42,6 +42,7 @@ def main() -> int:
     parser.add_argument("path", nargs="?", default="/promo-codes/?page_size=100")
     parser.add_argument("--requests", type=int, default=20, help="profiled requests (after 5 warm-up ones)")
     parser.add_argument("--top", type=int, default=25, help="functions to list, by own time")
+    parser.add_argument("--cpu-only", action="store_true", help="only the unprofiled CPU line (bench/run.py's table)")
     args = parser.parse_args()
 
     for name in [n for n in os.environ if n.startswith("IMPACT_")]:
@@ -86,15 +87,17 @@ def main() -> int:
             start = time.thread_time()
             client.get(args.path)
             cpu_ms.append((time.thread_time() - start) * 1000)
+        cpu_ms.sort()
+        print(f"GET {args.path}: {len(response.content):,} bytes; request thread CPU per request, "
+              f"unprofiled: min {cpu_ms[0]:.1f} ms, median {cpu_ms[len(cpu_ms) // 2]:.1f} ms")
+        if args.cpu_only:
+            return 0
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
             client.get(args.path)
         profiler.disable()
 
-    cpu_ms.sort()
-    print(f"GET {args.path}: {len(response.content):,} bytes; request thread CPU per request, "
-          f"unprofiled: min {cpu_ms[0]:.1f} ms, median {cpu_ms[len(cpu_ms) // 2]:.1f} ms")
     stats = pstats.Stats(profiler)
     print_shares(stats, args.requests)
     print()
