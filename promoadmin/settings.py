@@ -306,7 +306,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 BULK_CREATE_MAX_BYTES = 1_000_000
 BULK_CREATE_MAX_ROWS = 500
 BULK_EXPIRE_MAX_CODES = 500
-# A selection action (change dates, apply deal, reactivate) replaces each code: 4 requests a code, sent
+# A selection action (change dates, apply deal, reactivate) replaces each code: 3 or 4 requests a code, sent
 # one after another inside one request's deadline, so a batch is smaller than an expire batch.
 BULK_CHANGE_MAX_CODES = 25
 BULK_TOKEN_MAX_AGE = 3600

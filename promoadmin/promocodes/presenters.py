@@ -710,6 +710,8 @@ def replace_plan(old, new_code: NewPromoCode, same_text: bool) -> list[PlannedRe
     """The requests of a change by replacement, in the order they are sent (credentials never shown)."""
     expire = PlannedRequest("DELETE", f"/Advertisers/…/PromoCodes/{old.id}", f"expire the old {old.code} (id {old.id})")
     create = PlannedRequest("POST", "/Advertisers/…/PromoCodes", f"create the new {new_code.code}")
+    if not old.is_active:  # services.promo_code_replace never expires an INACTIVE code
+        return [PlannedRequest(create.method, create.path, create.why + f" (the old one, id {old.id}, is INACTIVE already and stays so)")]
     if same_text:
         return [expire, create]
     return [create, PlannedRequest(expire.method, expire.path, expire.why + ", only once the new one exists")]
@@ -718,6 +720,9 @@ def replace_plan(old, new_code: NewPromoCode, same_text: bool) -> list[PlannedRe
 def change_done(old, new_code: NewPromoCode, replaced, receipt_url: str) -> tuple[str, bool]:
     """After a change whose new code exists: (the message, whether it is a warning)."""
     link = receipt_link(receipt_url)
+    if not old.is_active:  # a reactivation: nothing was expired
+        return format_html("Created {} (id {}) in place of the INACTIVE code {} (id {}), which stays as it was.{}",
+                           new_code.code, replaced.new.promo_code_id, old.code, old.id, link), False
     if replaced.old is not None and replaced.old.done:
         return format_html("Changed promo code {}: expired the old code (id {}) and created the new one (id {}).{}",
                            new_code.code, old.id, replaced.new.promo_code_id, link), False
@@ -739,6 +744,9 @@ def change_failed(old, new_code: NewPromoCode, replaced) -> str:
         return f"Nothing changed: impact.com did not expire {old.code} (id {old.id}): {err.message} The new code was not sent."
     err = replaced.new.error
     refused = f"impact.com {'refused' if replaced.new.outcome == 'rejected' else 'did not create'} the new code: {err.message}"
+    if not old.is_active:  # a reactivation: the old code was not touched
+        check = " It may still appear: see Activity (Check now) before trying again." if replaced.new.outcome == "unknown" else ""
+        return f"{refused}{check} The old code {old.code} (id {old.id}) was INACTIVE before and stays so; nothing else changed."
     if not replaced.same_text:
         if replaced.new.outcome == "unknown":
             return f"{refused} It may still appear; the old code {old.code} (id {old.id}) was left active. See Activity before trying again."
@@ -747,8 +755,6 @@ def change_failed(old, new_code: NewPromoCode, replaced) -> str:
         return (f"{refused} It may still appear. The old code (id {old.id}) was expired first and was not re-created, "
                 "since the new one may exist: see Activity (Check now) before doing anything else.")
     comp = replaced.compensation
-    if comp is None and not old.is_active:  # a reactivation: there was no active window to give back
-        return f"{refused} The old code {old.code} (id {old.id}) was INACTIVE before and stays so; nothing else changed."
     if comp is not None and comp.done:
         return (f"{refused} The old code (id {old.id}) had been expired first, so promoadmin re-created what was left of it "
                 f"as id {comp.promo_code_id}: shoppers can use {old.code} again. Your changes are below; fix them and submit again.")

@@ -320,7 +320,7 @@ class ReplaceResult:
     """What a change by replacement did: each step's write (None: not sent), in the order sent."""
 
     same_text: bool
-    old: WriteResult | None  # the expire of the old code
+    old: WriteResult | None  # the expire of the old code (never sent for an INACTIVE one)
     new: WriteResult | None  # the create of the new one
     compensation: WriteResult | None = None  # the old code's remaining window, created again
 
@@ -338,7 +338,9 @@ def promo_code_replace(*, user, old: PromoCode, new_fields: NewPromoCode, entry:
     may see it refused between the two calls; if the create then fails or is refused, the old
     code's remaining window is created again (compensation). An unknown create is not compensated:
     the new code may exist. Different text: the new code is created first, the old one expired only
-    once that succeeded. `entry` is the form's claimed entry, used for the create. Never raises ImpactError.
+    once that succeeded. An INACTIVE old code (a reactivation) is never expired: impact.com keeps it
+    as it is, and a DELETE would only spend a request and record an expire that changed nothing.
+    `entry` is the form's claimed entry, used for the create. Never raises ImpactError.
     """
     operation = uuid.uuid4()
     same = same_code_text(old, new_fields)
@@ -349,6 +351,8 @@ def promo_code_replace(*, user, old: PromoCode, new_fields: NewPromoCode, entry:
     def create_new() -> WriteResult:
         return promo_code_create(user=user, new_code=new_fields, entry=entry, screen=screen, operation=operation, role="new")
 
+    if not old.is_active:
+        return ReplaceResult(same, None, create_new())
     if not same:
         new = create_new()
         return ReplaceResult(False, expire_old() if new.done else None, new)
@@ -358,8 +362,7 @@ def promo_code_replace(*, user, old: PromoCode, new_fields: NewPromoCode, entry:
         return ReplaceResult(True, old_result, None)
     new = create_new()
     compensation = None
-    # Only a code that was active is given back: an INACTIVE one (a reactivation) stays as it was.
-    if new.outcome in (REJECTED, FAILED) and old.is_active:
+    if new.outcome in (REJECTED, FAILED):
         compensation = promo_code_create(user=user, new_code=remaining_window(old), screen=screen, operation=operation,
                                          role="compensation")
     return ReplaceResult(True, old_result, new, compensation)

@@ -113,12 +113,27 @@ def test_apply_deal_without_a_deal_is_a_clear_400_and_sends_nothing(editor_clien
 
 def test_reactivate_recreates_an_inactive_code_with_a_new_window(editor_client, sandbox):
     preview = editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"})
+    before = len(sandbox.requests)
     response = editor_client.post(URL, {"batch": batch_of(preview)})
 
+    # The INACTIVE code is not expired again: no DELETE, no "expired" entry, three calls in all.
+    assert len(sandbox.requests) - before == 3
+    assert writes(sandbox, before) == ["POST PromoCodes"]
+    assert not LedgerEntry.objects.filter(role="old").exists()
     new = LedgerEntry.objects.get(role="new", outcome="created")
     assert "Changed" in text(response)
+    assert f"in place of the INACTIVE code SPRINGREADS (id {SPRINGREADS}), which stays as it was" in text(response)
     replacement = promo(new.promo_code_id)
     assert replacement.code == "SPRINGREADS" and replacement.is_active and replacement.end_date.year == 2099
+
+
+def test_the_reactivate_preview_plans_and_prices_the_create_alone(editor_client, sandbox):
+    page = text(editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"}))
+
+    assert "1 × 3 API calls" in page and "then the create below" in page
+    assert "POST /Advertisers/…/PromoCodes : create the new SPRINGREADS" in page
+    assert f"id {SPRINGREADS}, is INACTIVE already and stays so" in page
+    assert "DELETE" not in page
 
 
 def test_reactivating_an_active_code_is_refused_with_its_reason(editor_client, sandbox):
@@ -211,12 +226,12 @@ def test_the_run_costs_four_requests_a_code_as_the_readme_says(editor_client, sa
 def test_a_refused_reactivation_does_not_recreate_the_expired_code(editor_client, sandbox):
     preview = editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"})
     before = len(sandbox.requests)
-    sandbox.inject_fault(count=3)  # the fresh read, the duplicate check and the DELETE pass
+    sandbox.inject_fault(count=2)  # the fresh read and the duplicate check pass
     sandbox.inject_fault(400)  # impact.com refuses the create
 
     response = editor_client.post(URL, {"batch": batch_of(preview)})
 
-    assert writes(sandbox, before) == [f"DELETE {SPRINGREADS}", "POST PromoCodes"]  # no compensating POST: it was not active
+    assert writes(sandbox, before) == ["POST PromoCodes"]  # no DELETE, and no compensating POST: it was not active
     assert not LedgerEntry.objects.filter(role="compensation").exists()
     assert 'data-outcome="failed"' in response.content.decode()
     assert "was INACTIVE before and stays so" in text(response)

@@ -510,6 +510,20 @@ def test_a_change_to_new_text_expires_the_old_code_once_the_new_one_exists(edito
     assert {e.role: e.outcome for e in LedgerEntry.objects.all()} == {"new": "created", "old": "expired"}
 
 
+def test_changing_an_inactive_code_creates_its_replacement_and_expires_nothing(editor_client, sandbox):
+    springreads = 7000157  # INACTIVE in campaign 1002
+    change = {"campaign_id": "1002", "assigned_partner_id": "2553845", "code": "SPRINGREADS", "type": "LI",
+              "credit_policy": "ALWAYS", "deal_id": "421", "end_date": "2099-01-31", "replaces": str(springreads)}
+
+    preview = text(editor_client.post("/promo-codes/new/", {**change, "action": "preview"}))
+    response = editor_client.post("/promo-codes/new/", {**change, "action": "create"}, follow=True)
+
+    assert "DELETE" not in preview and "is INACTIVE already and stays so" in preview and "Cost: 1 write," in preview
+    assert writes(sandbox) == ["POST"]
+    assert {e.role: e.outcome for e in LedgerEntry.objects.all()} == {"new": "created"}
+    assert f"in place of the INACTIVE code SPRINGREADS (id {springreads}), which stays as it was" in text(response)
+
+
 def test_replace_is_usable_per_code_by_a_batch(editor, sandbox):
     old = get_impact_client().get_promo_code(SHIPFREE, fresh=True)
     from dataclasses import replace as with_fields

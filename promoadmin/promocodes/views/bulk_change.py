@@ -6,7 +6,7 @@ GET  the same with the values and preview=1                                  the
 POST /promo-codes/bulk-change/                                               run the confirmed batch
 
 impact.com has no update or reactivate call, so each code costs what one Change… costs: a fresh
-read of the old code, the duplicate check, and its two writes. The dry run reads each selected code
+read of the old code, the duplicate check, and its two writes (one for a reactivation). The dry run reads each selected code
 (one call each) and each campaign's active codes once; it signs what it showed, and the run
 replaces exactly those codes, each at most once (a claim in the ledger per code and batch).
 """
@@ -41,7 +41,12 @@ from .bulk_expire import STOPPING_ERRORS
 
 SALT = "promoadmin.bulk-change"
 ACTIONS = {"dates": "Change dates", "deal": "Apply deal", "reactivate": "Reactivate"}
-CALLS_PER_CODE = 4  # a fresh read of the old code, the duplicate check, the DELETE and the POST
+
+
+def calls_per_code(action: str) -> int:
+    """A fresh read of the old code, the duplicate check, the POST, and the DELETE of an active code
+    (a reactivated code is INACTIVE already: services.promo_code_replace does not expire it)."""
+    return 3 if action == "reactivate" else 4
 
 
 class BadRequest(Exception):
@@ -192,9 +197,9 @@ def promo_code_bulk_change(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, template, context, status=400 if previewing else 200)
     planned, campaign_reads = _plan(action, form, codes)
     runnable = [item for item in planned if not item.refused]
-    budget = check_budget(client, CALLS_PER_CODE * len(runnable))
+    budget = check_budget(client, calls_per_code(action) * len(runnable))
     context.update(planned=planned, runnable=runnable, read_calls=len(codes) + len(missing) + campaign_reads,
-                   write_calls=2 * len(runnable), budget=budget, calls_per_code=CALLS_PER_CODE,
+                   budget=budget, calls_per_code=calls_per_code(action),
                    can_run=bool(runnable) and budget.ok)
     if context["can_run"]:
         context["batch"] = _sign(request, action, runnable)
@@ -289,7 +294,7 @@ def _run(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():  # a signed batch was valid when signed; a day may have passed since
         return TemplateResponse(request, template, {"problem": "These values are no longer valid. Start again.", "back_url": back_url}, status=400)
     client = get_impact_client()
-    budget = check_budget(client, CALLS_PER_CODE * len(ids))
+    budget = check_budget(client, calls_per_code(action) * len(ids))
     if not budget.ok:
         return TemplateResponse(request, template, {"budget_short": True, "budget": budget, "back_url": back_url}, status=429)
     outcomes: list[Outcome] = []
