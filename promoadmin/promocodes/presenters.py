@@ -641,8 +641,8 @@ def code_search_note(search, upstream_words: str) -> ScanNote:
     )
     calls = scan.calls + 1
     cost = (
-        f"{calls} API calls to impact.com (1 for the Code filter, {scan.calls} for the rest), asked afresh, "
-        "so each reload or page costs the same again."
+        f"{calls} API calls to impact.com (1 for the Code filter, {scan.calls} for the rest), each one unless read in the last "
+        "few seconds (then from promoadmin's cache, free; Refresh asks again)."
     )
     stopped = ""
     if scan.truncated:

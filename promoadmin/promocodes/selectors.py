@@ -191,14 +191,16 @@ def promo_code_search(
     One list call with `Code` first. If impact.com answers with a code that only contains the text,
     it matches parts: its answer (and its paging) is used as it is. Otherwise it may match whole
     codes only, so the same filters without `Code` are scanned (at most scan_max_pages() pages of 1000,
-    asked of the person's share first) for codes containing the text, and paged here.
+    asked of the person's share first, read through the cache like scan_list's) for codes containing
+    the text, and paged here.
     """
     asked = client.list_promo_codes(filters, page=page, page_size=page_size, fresh=fresh)
     if any(promo.code.casefold() != filters.code.casefold() for promo in asked.items):
         return CodeSearch(filters.code, asked, filters)
     upstream = dataclasses.replace(filters, code="")
     ask_share(user, scan_max_pages())
-    scan = scan_promo_codes(client, upstream, keep=lambda promo: contains_code(promo, filters.code), max_pages=scan_max_pages())
+    scan = scan_promo_codes(client, upstream, keep=lambda promo: contains_code(promo, filters.code), max_pages=scan_max_pages(),
+                            cached=not fresh)
     found = scan.matches
     num_pages = max(1, -(-len(found) // page_size))
     items = tuple(found[(page - 1) * page_size : page * page_size])

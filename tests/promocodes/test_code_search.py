@@ -27,6 +27,18 @@ def test_part_of_a_code_finds_it_when_impact_matches_whole_codes_only(editor_cli
     assert scanned.query["PageSize"] == ["1000"]
 
 
+def test_a_search_is_cached_like_a_list_page_and_refresh_asks_again(editor_client, sandbox):
+    editor_client.get(LIST_URL, {"code": "elcome"}, **HTMX)
+    before = len(codes_requests(sandbox))
+
+    again = editor_client.get(LIST_URL, {"code": "elcome"}, **HTMX)  # a reload
+    assert len(codes_requests(sandbox)) == before  # the Code call and the scan's page, from promoadmin's cache
+    assert 'id="promo-code-7000151"' in again.content.decode()
+
+    editor_client.get(LIST_URL, {"code": "elcome"}, HTTP_CACHE_CONTROL="no-cache", **HTMX)
+    assert len(codes_requests(sandbox)) == before + 2
+
+
 def test_the_scan_keeps_the_other_filters_upstream(editor_client, sandbox):
     response = editor_client.get(LIST_URL, {"code": "e", "campaign_id": "1000", "state": "ACTIVE"}, **HTMX)
 
