@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -50,9 +49,6 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = {500, 502, 503, 504}
 SAFE_METHODS = {"GET", "DELETE"}  # DELETE expires: doing it twice is harmless.
 MAX_LOOKUP_PAGES = 20
-# How long the budget a page shows may be the one its own thread's last answer carried, rather than
-# the shared store's (which may count other workers' calls of that second).
-RATE_LIMIT_FRESH_SECONDS = 1.0
 # The moment (time.monotonic()) by which every operation of the current page must end, set by the
 # app per request: a page of many calls is bounded as a whole, not only call by call. None: no bound.
 page_deadline: ContextVar[float | None] = ContextVar("impact_page_deadline", default=None)
@@ -97,7 +93,6 @@ class ImpactClient:
         self.cache_seconds = cache_seconds
         self.lookup_cache_seconds = lookup_cache_seconds
         self._rate_limit: RateLimit | None = None
-        self._seen_on_this_thread = threading.local()  # the rate limit this thread's last answer carried
         self._sleep = sleep
         self._shared = shared if shared is not None else self.cache
         self._before_request = before_request
@@ -299,16 +294,6 @@ class ImpactClient:
         return True
 
     @property
-    def recent_rate_limit(self) -> RateLimit | None:
-        """The hourly budget to show: the one this thread's own answer carried in the last
-        RATE_LIMIT_FRESH_SECONDS (a page shows what its own call just saw, without reading the store
-        again), else `rate_limit`. Decisions (the write reserve) use `rate_limit`."""
-        seen = getattr(self._seen_on_this_thread, "rate_limit", None)
-        if seen is not None and time.monotonic() - self._seen_on_this_thread.at < RATE_LIMIT_FRESH_SECONDS:
-            return seen
-        return self.rate_limit
-
-    @property
     def rate_limit(self) -> RateLimit | None:
         """The account's hourly budget as last seen by any process sharing the store (else this one)."""
         if self._shared:
@@ -330,7 +315,6 @@ class ImpactClient:
         self._rate_limit = RateLimit(
             limit=limit, remaining=remaining, reset_seconds=reset_seconds, seen_at=datetime.now(UTC)
         )
-        self._seen_on_this_thread.rate_limit, self._seen_on_this_thread.at = self._rate_limit, time.monotonic()
         if self._shared:
             # Shared so every instance shows (and budgets against) the same number; it is stale after the reset.
             self._shared.set(self._rate_limit_key, self._rate_limit.to_json(), reset_seconds or 3600)
