@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -37,6 +36,7 @@ from ..checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
 from ..forms import MAX_ID, DayField, IdField, _check_date_order, end_of_day, start_of_day
 from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
 from . import receipts
+from .access import requires
 from .bulk_expire import STOPPING_ERRORS
 
 SALT = "promoadmin.bulk-change"
@@ -85,9 +85,9 @@ class ChangeValuesForm(forms.Form):
         return dataclasses.replace(base, start_date=start if start and start > now else None, end_date=end_of_day(data.get("end_date")))
 
 
-def _require_permission(request: HttpRequest) -> None:
-    if not (request.user.has_perm(CREATE_PERMISSION) and request.user.has_perm(EXPIRE_PERMISSION)):
-        raise PermissionDenied("Changing a code expires it and creates its replacement: you need both the create and the expire permission.")
+# Changing a code expires it and creates its replacement.
+may_change = requires(CREATE_PERMISSION, EXPIRE_PERMISSION,
+                      refusal="Changing a code expires it and creates its replacement: you need both the create and the expire permission.")
 
 
 def _action(query) -> str:
@@ -172,8 +172,8 @@ def _plan(action: str, form: ChangeValuesForm, codes: list[PromoCode]) -> tuple[
 
 
 @require_http_methods(["GET", "POST"])
+@may_change
 def promo_code_bulk_change(request: HttpRequest) -> HttpResponse:
-    _require_permission(request)
     if request.method == "POST":
         return _run(request)
     template = "promocodes/bulk_change.html"
@@ -311,9 +311,9 @@ def _run(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@may_change
 def promo_code_bulk_change_one(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     """One code of a confirmed batch: the preview page's script calls this row by row (app.js)."""
-    _require_permission(request)
     template = "promocodes/bulk_change.html#outcome"
     try:
         payload = _load(request)

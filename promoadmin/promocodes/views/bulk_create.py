@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import Http404, HttpRequest, HttpResponse
@@ -60,6 +59,7 @@ from ..checks.csv_rows import COLUMNS, IMPACT_TEMPLATE, REQUIRED_COLUMNS, BadFil
 from ..forms import PromoCodeForm
 from ..models import CREATE_PERMISSION
 from . import receipts
+from .access import requires
 
 SALT = "promoadmin.bulk-create"
 MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
@@ -68,11 +68,6 @@ UNCONFIRMED = (
     "Not sent: rows of this review overlap other codes, and the box “Create them anyway” was not ticked. "
     "Nothing is sent until it is."
 )
-
-
-def _require_permission(request: HttpRequest) -> None:
-    if not request.user.has_perm(CREATE_PERMISSION):
-        raise PermissionDenied("You may not create promo codes. Ask an administrator for the editor role.")
 
 
 def defaults() -> dict[str, str]:
@@ -135,8 +130,8 @@ def promo_code_bulk_create(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_protect
+@requires(CREATE_PERMISSION)
 def _bulk_create(request: HttpRequest) -> HttpResponse:
-    _require_permission(request)
     max_rows, max_kb = settings.BULK_CREATE_MAX_ROWS, settings.BULK_CREATE_MAX_BYTES // 1000
     context = {"columns": COLUMNS, "required": REQUIRED_COLUMNS, "defaults": defaults(), "max_rows": max_rows,
                "max_kb": max_kb, "impact_columns": IMPACT_TEMPLATE}
@@ -456,9 +451,9 @@ def _run(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires(CREATE_PERMISSION)
 def promo_code_bulk_create_row(request: HttpRequest) -> HttpResponse:
     """One row of a reviewed file: the review page's script calls this row by row."""
-    _require_permission(request)
     try:
         payload = _load(request.POST.get("row_token", ""), request.user.get_username())
         nonce, index, line, values = str(payload["n"]), int(payload["i"]), int(payload["l"]), dict(payload["v"])

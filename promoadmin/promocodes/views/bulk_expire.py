@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -45,6 +44,7 @@ from ..budget import ask_share, check_budget, scan_promo_codes
 from ..forms import MAX_ID, PromoCodeFilterForm
 from ..models import EXPIRE_PERMISSION
 from . import receipts
+from .access import requires
 
 SALT = "promoadmin.bulk-expire"
 MAX_DIRECT_READS = 20  # named codes past the pages a scan reads, read one call each
@@ -56,11 +56,6 @@ CALLS_PER_CODE = 2  # a fresh read of the code, then its DELETE
 def expire_calls(count: int) -> int:
     """What expiring `count` codes of a batch costs at most, as the confirmation says and the budget checks."""
     return CALLS_PER_CODE * count
-
-
-def _require_permission(request: HttpRequest) -> None:
-    if not request.user.has_perm(EXPIRE_PERMISSION):
-        raise PermissionDenied("You may not expire promo codes. Ask an administrator for the editor role.")
 
 
 def request_line(client: ImpactClient, promo_code_id: int) -> str:
@@ -237,8 +232,8 @@ def _read_the_rest(client: ImpactClient, ids: list[int], found: list[PromoCode],
 
 
 @require_http_methods(["GET", "POST"])
+@requires(EXPIRE_PERMISSION)
 def promo_code_bulk_expire(request: HttpRequest) -> HttpResponse:
-    _require_permission(request)
     if request.method == "POST":
         return _run(request)
     try:
@@ -336,9 +331,9 @@ def _counts(outcomes: list[Outcome]) -> list[tuple[str, int]]:
 
 
 @require_POST
+@requires(EXPIRE_PERMISSION)
 def promo_code_bulk_expire_one(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     """One code of a confirmed batch: the confirmation page's script calls this row by row."""
-    _require_permission(request)
     try:
         items = dict(_load(request))
     except BadSelection as err:

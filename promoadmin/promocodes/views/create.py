@@ -6,7 +6,6 @@ import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -33,13 +32,13 @@ from ..forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
 from ..models import CREATE_PERMISSION
 from ..services import endpoint_missing
 from . import receipts
+from .access import requires
 
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request", "HX-Target")
+@requires(CREATE_PERMISSION)
 def promo_code_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(CREATE_PERMISSION):
-        raise PermissionDenied("You may not create promo codes. Ask an administrator for the editor role.")
     status = 200
     failure = None  # why impact.com did not create the code; the pickers do not ask it again
     found = {}  # what the safe-write checks found: conflicts, and for a preview the request
@@ -112,13 +111,12 @@ def promo_code_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@requires(CREATE_PERMISSION)
 def promo_code_create_check(request: HttpRequest) -> HttpResponse:
     """The create form's live checks while it is filled in: the regex tester and the risk notes.
 
     Both are worked out here, from the values sent, without any API call.
     """
-    if not request.user.has_perm(CREATE_PERMISSION):
-        raise PermissionDenied("You may not create promo codes. Ask an administrator for the editor role.")
     if not wants_fragment(request):  # the form itself renders the same checks
         return redirect(reverse("promocodes:create") + "?" + urlencode(_create_initial(request)))
     return TemplateResponse(request, "promocodes/form.html#live_checks", _live_checks(request.GET))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -25,14 +24,14 @@ from .. import lookups, presenters, services
 from ..forms import MAX_ID
 from ..models import EXPIRE_PERMISSION
 from . import receipts
+from .access import requires
 from .detail import history_context
 
 
 @require_POST
 @vary_on_headers("HX-Request", "HX-Target")
+@requires(EXPIRE_PERMISSION)
 def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
-    if not request.user.has_perm(EXPIRE_PERMISSION):
-        raise PermissionDenied("You may not expire promo codes. Ask an administrator for the editor role.")
     if not 1 <= promo_code_id <= MAX_ID:
         raise Http404("No such promo code.")
     on_detail = request.htmx and request.htmx.target == "promo-code-summary"
