@@ -414,14 +414,11 @@ def preview_request(new_code: NewPromoCode) -> RequestPreview:
     )
 
 
-# --- bulk create: each row is sent at most once --------------------------------------------------
+# --- a confirmed batch: each item is sent at most once ---------------------------------------------
 
 
-def bulk_row_key(*, user_name: str, nonce: str, index: int) -> str:
-    return f"bulk-create:{user_name}:{nonce}:{index}"
-
-
-def claim_bulk_create_row(*, user, nonce: str, index: int, new_code: NewPromoCode) -> tuple[LedgerEntry, bool]:
-    """Claim a reviewed row's one send: (its pending entry, True), or (the first send's entry, False)."""
-    key = bulk_row_key(user_name=user.get_username(), nonce=nonce, index=index)
-    return ledger_claim(key=key, user=user, action="create", screen="bulk-create", new_code=new_code)
+def claim_batch_item(*, user, screen: str, nonce: str, item: int, new_code: NewPromoCode) -> tuple[LedgerEntry, bool]:
+    """Claim the one send of a batch's item (a bulk create's row index, a selection action's code
+    id): (its pending entry, True), or (the first send's entry, False). The nonce names the batch."""
+    key = f"{screen}:{user.get_username()}:{nonce}:{item}"
+    return ledger_claim(key=key, user=user, action="create", screen=screen, new_code=new_code)

@@ -253,8 +253,8 @@ def change_one(request: HttpRequest, action: str, form: ChangeValuesForm, promo_
     except ImpactError as err:
         return Outcome(promo_code_id, "", "failed", f"{err.title}. {err.message} Nothing was sent.", stop=isinstance(err, STOPPING_ERRORS))
     new_code = form.new_fields(old, now=timezone.now())
-    key = f"bulk-change:{request.user.get_username()}:{nonce}:{promo_code_id}"
-    entry, claimed = services.ledger_claim(key=key, user=request.user, action="create", screen="bulk-change", new_code=new_code)
+    entry, claimed = services.claim_batch_item(user=request.user, screen="bulk-change", nonce=nonce, item=promo_code_id,
+                                               new_code=new_code)
     if not claimed:
         return Outcome(promo_code_id, old.code, "already-sent", "This batch sent this code's change before; nothing was sent again.",
                        links=[("First send", receipts.entry_url(entry))])

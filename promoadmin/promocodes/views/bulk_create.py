@@ -361,7 +361,7 @@ def create_one(request: HttpRequest, nonce: str, index: int, line: int, values: 
     if new_code is None:
         return Outcome(index, line, code, "not-sent", "No longer valid: " + " ".join(errors))
     search_url = reverse("promocodes:list") + "?" + urlencode({"campaign_id": new_code.campaign_id, "code": new_code.code})
-    entry, claimed = services.claim_bulk_create_row(user=request.user, nonce=nonce, index=index, new_code=new_code)
+    entry, claimed = services.claim_batch_item(user=request.user, screen="bulk-create", nonce=nonce, item=index, new_code=new_code)
     if not claimed:
         return _sent_before(index, line, new_code, entry, search_url)
     result = services.promo_code_create(user=request.user, new_code=new_code, entry=entry, screen="bulk-create")
