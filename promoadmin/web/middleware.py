@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap
 
 from promoadmin.impact.errors import ImpactError, ImpactRateLimited
 
 from .htmx import wants_fragment
+from .redirects import on_this_site
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +69,7 @@ def _retry_url(request) -> str:
     if request.method in ("GET", "HEAD"):
         return request.get_full_path()
     for candidate in (request.POST.get("next"), request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
+        if on_this_site(request, candidate):
             return candidate
     return ""
 

@@ -153,6 +153,17 @@ def test_check_now_settles_an_unknown_create_with_its_id(editor_client, sandbox,
     assert entry.outcome == "created" and entry.promo_code_id == active_ids(sandbox, "LEDGER1")[0]
 
 
+@pytest.mark.parametrize("next_url, lands_on", [("/activity/?outcome=unknown", "/activity/?outcome=unknown"),
+                                                ("https://evil.example/", "/activity/"), ("//evil.example/", "/activity/")])
+def test_check_now_goes_back_to_the_activity_view_it_came_from_never_elsewhere(editor_client, sandbox, next_url, lands_on):
+    entry = LedgerEntry.objects.create(action="create", outcome="unknown", code="LEDGER9", campaign_id=1000, at=timezone.now(),
+                                       screen="create")
+
+    response = editor_client.post(f"/activity/{entry.pk}/check/", {"next": next_url})
+
+    assert response.status_code == 302 and response["Location"] == lands_on
+
+
 def test_the_settle_command_settles_every_unknown_write(sandbox, editor):
     use(AfterSend(sandbox, httpx.ReadTimeout, method="DELETE", times=10))
     result = services.promo_code_expire(user=editor, promo_code_id=SHIPFREE)

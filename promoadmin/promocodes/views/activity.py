@@ -23,10 +23,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from promoadmin.impact.errors import ImpactError
+from promoadmin.web.redirects import next_url
 
 from .. import services
 from ..forms import DayField, IdField
@@ -134,10 +135,7 @@ def activity_check(request: HttpRequest, entry_id: int) -> HttpResponse:
             messages.error(request, f"{err.title}. {err.message} Entry {entry.pk} stays unknown; try again later.")
         else:
             messages.success(request, f"Entry {entry.pk} settled: {entry.outcome}. {entry.message}")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("activity:list")
-    return redirect(next_url)
+    return redirect(next_url(request, default=reverse("activity:list")))
 
 
 def _may_write(request: HttpRequest) -> bool:

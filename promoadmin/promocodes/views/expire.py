@@ -7,7 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -19,6 +18,7 @@ from promoadmin.impact.errors import (
     ImpactUnreachable,
 )
 from promoadmin.web.htmx import wants_fragment
+from promoadmin.web.redirects import next_url
 
 from .. import lookups, presenters, services
 from ..forms import MAX_ID
@@ -68,10 +68,7 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
         messages.info(request, already)
     else:
         messages.success(request, presenters.write_done("Expired", promo.code, receipt))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("promocodes:detail", args=[promo_code_id])
-    return redirect(next_url)
+    return redirect(next_url(request, default=reverse("promocodes:detail", args=[promo_code_id])))
 
 
 def _expire_outcome(err: ImpactError, promo_code_id: int, *, sent: bool) -> ImpactError:
