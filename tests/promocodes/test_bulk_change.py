@@ -131,6 +131,7 @@ def test_the_reactivate_preview_plans_and_prices_the_create_alone(editor_client,
     page = text(editor_client.get(URL, {"action": "reactivate", "id": [SPRINGREADS], "end_date": "2099-06-30", "preview": "1"}))
 
     assert "1 × 3 API calls" in page and "then the create below" in page
+    assert "each one is created again with the same text and settings and a new window; the INACTIVE code stays as it is" in page
     assert "POST /Advertisers/…/PromoCodes : create the new SPRINGREADS" in page
     assert f"id {SPRINGREADS}, is INACTIVE already and stays so" in page
     assert "DELETE" not in page
