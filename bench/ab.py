@@ -14,8 +14,6 @@ and the median of the paired ratios B/A, with the share of pairs in which B was 
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -27,34 +25,13 @@ PAGES = ["/promo-codes/?page_size=100", "/promo-codes/", "/promo-codes/7000151/"
 
 def serve(repo: Path) -> int:
     """The child: render each path read from stdin once, answer its request-thread CPU in ms."""
-    for name in [n for n in os.environ if n.startswith("IMPACT_")]:
-        del os.environ[name]
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="promoadmin.settings", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(64),
-        DATABASE_URL="sqlite://:memory:", CACHE_URL="locmemcache://bench-ab", IMPACT_CACHE_SECONDS="0",
-        ALLOWED_HOSTS="testserver", LOG_LEVEL="WARNING", IMPACT_USER_BUDGET="10000000", IMPACT_ADMIN_BUDGET="10000000",
-    )
-    os.chdir(repo)
-    sys.path.insert(0, str(repo))
-    import django
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from profile_page import app_client, bench_storages
 
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.core.management import call_command
-    from django.test import Client, override_settings
+    client = app_client(repo)
+    from django.test import override_settings
 
-    from promoadmin.impact.factory import get_sandbox
-
-    get_sandbox().rate_limit = 10_000_000  # thousands of pages: impact.com's hourly 1000 would answer 429
-    call_command("migrate", verbosity=0)
-    user = get_user_model().objects.create_user("bench-editor")
-    user.groups.add(Group.objects.get(name="Promo code editors"))
-    client = Client()
-    client.force_login(user)
-    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(STORAGES=storages):
+    with override_settings(STORAGES=bench_storages()):
         for path in sys.stdin:
             start = time.thread_time()
             status = client.get(path.strip()).status_code
