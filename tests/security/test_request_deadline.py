@@ -10,6 +10,7 @@ import re
 import time
 from html import unescape
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from helpers import page_text, upstream_requests
 
 from promoadmin.web.deadline import RENDER_SECONDS
@@ -44,3 +45,19 @@ def test_a_page_of_many_calls_stops_asking_at_its_deadline(editor_client, sandbo
     text = page_text(response)
     assert "This page took too long" in text
     assert "Not sent: the batch stopped at an earlier error." in text
+
+
+def test_a_bulk_create_without_javascript_stops_at_its_deadline_and_says_the_rest_were_not_sent(editor_client, sandbox, settings):
+    rows = "\n".join(f"1000,2552842,DEADLINE{n},LI,ALWAYS" for n in range(8))
+    review = editor_client.post("/promo-codes/bulk-create/", {"file": SimpleUploadedFile(
+        "codes.csv", f"campaign_id,assigned_partner_id,code,type,credit_policy\n{rows}\n".encode(), content_type="text/csv")})
+    batch = unescape(re.search(r'name="batch" value="([^"]+)"', review.content.decode()).group(1))
+    settings.REQUEST_TIMEOUT = RENDER_SECONDS + PAGE_SECONDS
+    sandbox.latency_ms = 300  # each create is quick enough; together they are not
+
+    response = editor_client.post("/promo-codes/bulk-create/", {"batch": batch})
+
+    assert 0 < len(upstream_requests(sandbox, "POST")) < 8
+    text = page_text(response)
+    assert "Not sent: the batch stopped at an earlier error." in text
+    assert text.count("this page used all its time") == 1  # the row that met the deadline; the rest were not tried

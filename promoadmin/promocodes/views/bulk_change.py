@@ -37,7 +37,7 @@ from ..forms import MAX_ID, DayField, IdField, _check_date_order, end_of_day, st
 from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
-from .bulk_expire import STOPPING_ERRORS
+from .batches import NOT_SENT, STOPPING_ERRORS, run_until_stopped
 
 SALT = "promoadmin.bulk-change"
 ACTIONS = {"dates": "Change dates", "deal": "Apply deal", "reactivate": "Reactivate"}
@@ -297,15 +297,11 @@ def _run(request: HttpRequest) -> HttpResponse:
     budget = check_budget(client, calls_per_code(action) * len(ids))
     if not budget.ok:
         return TemplateResponse(request, template, {"budget_short": True, "budget": budget, "back_url": back_url}, status=429)
-    outcomes: list[Outcome] = []
-    stopped = False
-    for promo_code_id in ids:
-        if stopped:
-            outcomes.append(Outcome(promo_code_id, "", "not-sent", "Not sent: the batch stopped at an earlier error."))
-            continue
-        outcome = change_one(request, action, form, promo_code_id, payload["nonce"])
-        outcomes.append(outcome)
-        stopped = outcome.stop
+    outcomes = run_until_stopped(
+        ids,
+        send=lambda promo_code_id: change_one(request, action, form, promo_code_id, payload["nonce"]),
+        not_sent=lambda promo_code_id: Outcome(promo_code_id, "", "not-sent", NOT_SENT),
+    )
     context = {"done": True, "action": action, "title": ACTIONS[action], "outcomes": outcomes, "back_url": back_url}
     return TemplateResponse(request, template, context)
 

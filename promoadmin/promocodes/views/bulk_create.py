@@ -43,9 +43,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from promoadmin.impact.errors import (
-    ImpactForbidden,
-    ImpactRateLimited,
-    ImpactUnauthorized,
     ImpactUnreachable,
 )
 from promoadmin.impact.factory import get_impact_client
@@ -60,10 +57,10 @@ from ..forms import PromoCodeForm
 from ..models import CREATE_PERMISSION
 from . import receipts
 from .access import requires
+from .batches import NOT_SENT, STOPPING_ERRORS, label_counts, run_until_stopped
 
 SALT = "promoadmin.bulk-create"
 MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
-STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden)
 UNCONFIRMED = (
     "Not sent: rows of this review overlap other codes, and the box “Create them anyway” was not ticked. "
     "Nothing is sent until it is."
@@ -435,19 +432,12 @@ def _run(request: HttpRequest) -> HttpResponse:
     budget = check_budget(client, len(rows))
     if not budget.ok:
         return TemplateResponse(request, "promocodes/bulk_create_done.html", {"budget": budget, "budget_short": True}, status=429)
-    outcomes: list[Outcome] = []
-    stopped = False
-    for index, (line, values) in enumerate(rows):
-        if stopped:
-            outcomes.append(Outcome(index, line, str(values.get("code", "")), "not-sent", "Not sent: the batch stopped at an earlier error."))
-            continue
-        outcome = create_one(request, nonce, index, line, values)
-        outcomes.append(outcome)
-        stopped = outcome.stop
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.label] = counts.get(outcome.label, 0) + 1
-    return TemplateResponse(request, "promocodes/bulk_create_done.html", {"outcomes": outcomes, "counts": list(counts.items())})
+    outcomes = run_until_stopped(
+        enumerate(rows),
+        send=lambda item: create_one(request, nonce, item[0], *item[1]),
+        not_sent=lambda item: Outcome(item[0], item[1][0], str(item[1][1].get("code", "")), "not-sent", NOT_SENT),
+    )
+    return TemplateResponse(request, "promocodes/bulk_create_done.html", {"outcomes": outcomes, "counts": label_counts(outcomes)})
 
 
 @require_POST

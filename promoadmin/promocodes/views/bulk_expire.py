@@ -30,11 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from promoadmin.impact.client import ImpactClient
 from promoadmin.impact.errors import (
-    ImpactForbidden,
     ImpactNotFound,
-    ImpactPageDeadline,
-    ImpactRateLimited,
-    ImpactUnauthorized,
 )
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import PromoCode, PromoCodeFilters
@@ -45,11 +41,10 @@ from ..forms import MAX_ID, PromoCodeFilterForm
 from ..models import EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
+from .batches import NOT_SENT, STOPPING_ERRORS, label_counts, run_until_stopped
 
 SALT = "promoadmin.bulk-expire"
 MAX_DIRECT_READS = 20  # named codes past the pages a scan reads, read one call each
-# Errors that will fail every following request too: stop the batch.
-STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden, ImpactPageDeadline)
 CALLS_PER_CODE = 2  # a fresh read of the code, then its DELETE
 
 
@@ -306,28 +301,17 @@ def _run(request: HttpRequest) -> HttpResponse:
     if not budget.ok:
         context = {"problem": "", "budget": budget, "budget_short": True, "back_url": reverse("promocodes:list")}
         return TemplateResponse(request, "promocodes/bulk_expire.html", context, status=429)
-    outcomes: list[Outcome] = []
-    stopped = False
-    for promo_code_id, code in items:
-        if stopped:
-            outcomes.append(Outcome(promo_code_id, code, "not-sent", "Not sent: the batch stopped at an earlier error."))
-            continue
-        outcome = expire_one(request, promo_code_id, code)
-        outcomes.append(outcome)
-        stopped = outcome.stop
+    outcomes = run_until_stopped(
+        items,
+        send=lambda item: expire_one(request, *item),
+        not_sent=lambda item: Outcome(*item, "not-sent", NOT_SENT),
+    )
     context = {
         "outcomes": outcomes,
-        "counts": _counts(outcomes),
+        "counts": label_counts(outcomes),
         "back_url": reverse("promocodes:list"),
     }
     return TemplateResponse(request, "promocodes/bulk_expire_done.html", context)
-
-
-def _counts(outcomes: list[Outcome]) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.label] = counts.get(outcome.label, 0) + 1
-    return list(counts.items())
 
 
 @require_POST

@@ -1,0 +1,33 @@
+"""What the three batches share (bulk create, bulk expire, selection actions): which errors stop a
+batch, and the run of a whole batch in one request, for a browser without JavaScript (with it, the
+page's script sends the items one request each, and stops the same way: app.js)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from promoadmin.impact.errors import ImpactForbidden, ImpactPageDeadline, ImpactRateLimited, ImpactUnauthorized
+
+# Errors that will fail every following request too: stop the batch.
+STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden, ImpactPageDeadline)
+NOT_SENT = "Not sent: the batch stopped at an earlier error."
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
+
+
+def run_until_stopped(items: Iterable[Item], send: Callable[[Item], Outcome], not_sent: Callable[[Item], Outcome]) -> list[Outcome]:
+    """Send each item in turn; once an outcome says `stop`, the rest are `not_sent` (never sent)."""
+    outcomes, stopped = [], False
+    for item in items:
+        outcome = not_sent(item) if stopped else send(item)
+        stopped = stopped or outcome.stop
+        outcomes.append(outcome)
+    return outcomes
+
+
+def label_counts(outcomes) -> list[tuple[str, int]]:
+    """How many outcomes of each label, in the order they first appear: the summary line."""
+    return list(Counter(outcome.label for outcome in outcomes).items())
