@@ -60,6 +60,17 @@ class DayField(forms.DateField):
             raise forms.ValidationError(f"Enter a date between {FIRST_DAY.year} and {LAST_DAY.year}.")
 
 
+def selected_ids(raw_ids: list[str]) -> list[int]:
+    """The ticked codes of a selection (`id=` repeated), in order, each once. Raises ValueError, whose
+    message names the first value that is not an impact.com id."""
+    ids: dict[int, None] = {}  # ordered, and a repeated id is found at once
+    for raw in raw_ids:
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ID):
+            raise ValueError(f"{raw[:40]!r} is not a promo code id.")
+        ids[int(raw)] = None
+    return list(ids)
+
+
 def start_of_day(day: date | None) -> datetime | None:
     """The first moment of a day in the business time zone (TIME_ZONE)."""
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None

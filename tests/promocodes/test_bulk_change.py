@@ -181,7 +181,8 @@ def test_a_fault_mid_batch_stops_it_and_lists_the_rest_as_not_sent(editor_client
 
 
 def test_bad_selections_are_a_clear_400_and_send_nothing(editor_client, sandbox):
-    for query in ({"id": [WELCOME10]}, {"action": "rename", "id": [WELCOME10]}, {"action": "dates"}, {"action": "dates", "id": ["x1"]}):
+    for query in ({"id": [WELCOME10]}, {"action": "rename", "id": [WELCOME10]}, {"action": "dates"}, {"action": "dates", "id": ["x1"]},
+                  {"action": "dates", "id": ["7_000_151"]}, {"action": "dates", "id": ["٧"]}):
         response = editor_client.get(URL, query)
         assert response.status_code == 400, query
         assert "Nothing to change" in text(response)

@@ -133,6 +133,9 @@ def test_a_batch_larger_than_the_limit_is_refused(editor_client, settings):
         ({"id": "abc"}, "is not a promo code id"),
         ({"id": "0"}, "is not a promo code id"),
         ({"id": "99999999999999"}, "is not a promo code id"),
+        ({"id": "7_000_151"}, "is not a promo code id"),  # int() would take it
+        ({"id": "+7000151"}, "is not a promo code id"),
+        ({"id": "٧"}, "is not a promo code id"),  # an Arabic-Indic seven: a digit to str.isdigit()
         ({"all": "1", "view": "nonsense"}, "There is no view called"),
         ({"all": "1", "campaign_id": "x"}, "cannot be used"),
     ],

@@ -33,7 +33,7 @@ from promoadmin.impact.records import NewPromoCode, PromoCode
 from .. import lookups, presenters, selectors, services
 from ..budget import ask_share, check_budget
 from ..checks.overlaps import ConflictCheck, find_duplicate, find_overlaps
-from ..forms import MAX_ID, DayField, IdField, _check_date_order, end_of_day, start_of_day
+from ..forms import DayField, IdField, _check_date_order, end_of_day, selected_ids, start_of_day
 from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
@@ -98,12 +98,10 @@ def _action(query) -> str:
 
 
 def _ids(query) -> list[int]:
-    ids: list[int] = []
-    for raw in query.getlist("id"):
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-            raise BadRequest(f"{raw[:40]!r} is not a promo code id.")
-        if int(raw) not in ids:
-            ids.append(int(raw))
+    try:
+        ids = selected_ids(query.getlist("id"))
+    except ValueError as err:
+        raise BadRequest(str(err)) from None
     if not ids:
         raise BadRequest("No promo codes were selected. Tick the codes on the list first.")
     max_batch = settings.BULK_CHANGE_MAX_CODES

@@ -37,7 +37,7 @@ from promoadmin.impact.records import PromoCode, PromoCodeFilters
 
 from .. import presenters, selectors, services
 from ..budget import ask_share, check_budget, scan_promo_codes
-from ..forms import MAX_ID, PromoCodeFilterForm
+from ..forms import PromoCodeFilterForm, selected_ids
 from ..models import EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
@@ -128,16 +128,10 @@ class Selection:
         view = selectors.VIEWS.get(view_key) if view_key else None
         if view_key and view is None:
             raise BadSelection(f"There is no view called {view_key!r}.")
-        ids: list[int] = []
-        for raw in query.getlist("id"):
-            try:
-                value = int(raw)
-            except ValueError:
-                raise BadSelection(f"{raw[:40]!r} is not a promo code id.") from None
-            if not 1 <= value <= MAX_ID:
-                raise BadSelection(f"{value} is not a promo code id.")
-            if value not in ids:
-                ids.append(value)
+        try:
+            ids = selected_ids(query.getlist("id"))
+        except ValueError as err:
+            raise BadSelection(str(err)) from None
         all_matching = query.get("all") == "1"
         if not ids and not all_matching:
             raise BadSelection("No promo codes were selected. Tick the codes to expire on the list first.")
