@@ -31,16 +31,20 @@ class RowCache:
         self._lock = threading.Lock()  # gthread: many requests of one worker share this cache
 
     def get(self, key: tuple, now: datetime) -> SafeString | None:
+        entry = self.entry(key, now)
+        return entry[0] if entry else None
+
+    def entry(self, key: tuple, now: datetime) -> tuple[SafeString, datetime | None] | None:
+        """(the HTML, until when it is true) while it is true at `now`, else None."""
         with self._lock:
             entry = self._rows.get(key)
             if entry is None:
                 return None
-            html, fresh_until = entry
-            if fresh_until is not None and now >= fresh_until:
+            if entry[1] is not None and now >= entry[1]:
                 del self._rows[key]
                 return None
             self._rows.move_to_end(key)
-            return html
+            return entry
 
     def put(self, key: tuple, html: SafeString, fresh_until: datetime | None) -> None:
         with self._lock:

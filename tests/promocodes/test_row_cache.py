@@ -139,3 +139,22 @@ def test_a_pages_rows_are_kept_until_the_soonest_of_them_changes(rf: RequestFact
 
 def _rows(body: str) -> list[str]:
     return re.findall(r'<tr id="promo-code-.*?</tr>', body, flags=re.S)
+
+
+def test_a_page_kept_from_rows_rendered_earlier_is_kept_until_they_change_not_longer(rf: RequestFactory, editor):
+    request = rf.get(LIST_URL)
+    request.user = editor
+    now = django_timezone.now()
+    ending = promo(id=13, code="ENDING", end_date=now + timedelta(minutes=30))
+    row = Template("{% load promocodes %}{% cached_row p %}{{ p.code }} {% endcached_row %}")
+    row.render(RequestContext(request, {"p": ending}))
+    [row_key] = [key for key in row_cache.rows._rows if key[0] is ending]
+    row_cache.rows.put(row_key, "ENDING ", now + timedelta(seconds=3))  # as if rendered 7 s ago: true 3 s more
+    page = Template("{% load promocodes %}{% cached_rows promos %}{% for p in promos %}{% cached_row p %}{{ p.code }} "
+                    "{% endcached_row %}{% endfor %}{% endcached_rows %}")
+
+    html = page.render(RequestContext(request, {"promos": (ending,)}))
+
+    page_key = next(key for key in row_cache.pages._rows if key[0] == (ending,))
+    assert html == "ENDING " and row_cache.pages.get(page_key, now + timedelta(seconds=2)) == html
+    assert row_cache.pages.get(page_key, now + timedelta(seconds=4)) is None  # when its row stops being true

@@ -138,10 +138,14 @@ class CachedRowNode(template.Node):
         promo = self.promo.resolve(context)
         now = timezone.now()
         key = (promo, _offsets(promo), _viewer_key(context))
-        html = row_cache.rows.get(key, now)
-        if html is None:
-            html = mark_safe(self.nodelist.render(context))  # the nodelist's output, already escaped
-            row_cache.rows.put(key, html, row_fresh_until(promo, now))
+        entry = row_cache.rows.entry(key, now)
+        if entry is None:
+            entry = (mark_safe(self.nodelist.render(context)), row_fresh_until(promo, now))  # already escaped
+            row_cache.rows.put(key, *entry)
+        html, fresh_until = entry
+        moments = context.render_context.get(PAGE_MOMENTS)
+        if moments is not None:  # inside {% cached_rows %}: the page is true while each of its rows is
+            moments[id(promo)] = fresh_until
         return html
 
 
@@ -155,6 +159,9 @@ def cached_rows(parser, token):
     nodelist = parser.parse(("endcached_rows",))
     parser.delete_first_token()
     return CachedRowsNode(parser.compile_filter(bits[1]), nodelist)
+
+
+PAGE_MOMENTS = "cached_rows_fresh_until"  # render_context: the moments of the rows of the page being kept
 
 
 class CachedRowsNode(template.Node):
@@ -171,9 +178,15 @@ class CachedRowsNode(template.Node):
         key = (promos, tuple(_offsets(promo) for promo in promos), _viewer_key(context))
         html = row_cache.pages.get(key, now)
         if html is None:
-            html = mark_safe(self.nodelist.render(context))
-            moments = [row_fresh_until(promo, now) for promo in promos]
-            row_cache.pages.put(key, html, min((moment for moment in moments if moment), default=None))
+            # Each {% cached_row %} says until when it is true, counted from when it was rendered (it may
+            # come from row_cache.rows, rendered earlier), not from now; a record shown without one, from now.
+            moments = context.render_context[PAGE_MOMENTS] = {}
+            try:
+                html = mark_safe(self.nodelist.render(context))
+            finally:
+                del context.render_context[PAGE_MOMENTS]
+            fresh = [moments[id(promo)] if id(promo) in moments else row_fresh_until(promo, now) for promo in promos]
+            row_cache.pages.put(key, html, min((moment for moment in fresh if moment), default=None))
         return html
 
 
