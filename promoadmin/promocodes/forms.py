@@ -12,6 +12,7 @@ from django.utils import timezone
 from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, STATES, NewPromoCode, PromoCodeFilters
 
 from .checks.list_filters import SCHEDULES, LocalFilters
+from .lookups import parse_id
 
 MAX_ID = 10**12  # impact.com ids are positive integers; anything this large is a typo
 MAX_CODE_LENGTH = 255
@@ -65,9 +66,10 @@ def selected_ids(raw_ids: list[str]) -> list[int]:
     message names the first value that is not an impact.com id."""
     ids: dict[int, None] = {}  # ordered, and a repeated id is found at once
     for raw in raw_ids:
-        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ID):
+        promo_code_id = parse_id(raw)
+        if promo_code_id is None:
             raise ValueError(f"{raw[:40]!r} is not a promo code id.")
-        ids[int(raw)] = None
+        ids[promo_code_id] = None
     return list(ids)
 
 

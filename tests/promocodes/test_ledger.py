@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from helpers import page_text as text
+from helpers import upstream_requests
 
 from promoadmin.impact import factory
 from promoadmin.impact.factory import get_impact_client
@@ -469,6 +470,15 @@ def test_change_and_duplicate_prefill_the_create_form(editor_client):
     assert duplicate.context["form"]["code"].value() in (None, "")
     assert duplicate.context["form"]["assigned_partner_id"].value() == 2552842
     assert editor_client.get("/promo-codes/new/?from=abc").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["from", "replace"])
+@pytest.mark.parametrize("raw", ["\u00b2", "+7000151", "7_000_151", "0", "9" * 13])
+def test_a_copy_of_a_code_that_is_not_an_id_is_a_404_without_asking_impact(editor_client, sandbox, kind, raw):
+    response = editor_client.get("/promo-codes/new/", {kind: raw})
+
+    assert response.status_code == 404  # "\u00b2" (a superscript two) is a digit to str.isdigit(), not to int()
+    assert upstream_requests(sandbox) == []
 
 
 def test_a_change_preview_shows_both_requests_in_order_and_sends_nothing(editor_client, sandbox):

@@ -28,7 +28,7 @@ from promoadmin.web.middleware import add_retry_after
 from .. import budget, lookups, presenters, selectors, services
 from ..checks.regex import try_regex
 from ..checks.risk_notes import risk_notes
-from ..forms import MAX_CODE_LENGTH, MAX_ID, PromoCodeFilterForm, PromoCodeForm
+from ..forms import MAX_CODE_LENGTH, PromoCodeFilterForm, PromoCodeForm
 from ..models import CREATE_PERMISSION
 from ..services import endpoint_missing
 from . import receipts
@@ -279,13 +279,13 @@ def _copied_code(request: HttpRequest) -> dict:
     kind = "replace" if "replace" in request.GET else "from" if "from" in request.GET else None
     if kind is None:
         return {}
-    raw = request.GET[kind].strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    promo_code_id = lookups.parse_id(request.GET[kind])
+    if promo_code_id is None:
         raise Http404("That is not an impact.com promo code id.")
     try:
-        promo = get_impact_client().get_promo_code(int(raw))
+        promo = get_impact_client().get_promo_code(promo_code_id)
     except ImpactNotFound:
-        raise Http404(f"impact.com has no promo code {raw}.") from None
+        raise Http404(f"impact.com has no promo code {promo_code_id}.") from None
     now = timezone.now()
     initial = {
         "campaign_id": promo.campaign_id,
