@@ -226,7 +226,7 @@ def promo_code_create_not_sent(*, user, new_code: NewPromoCode, error: ImpactErr
 
 
 def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bool = False, check_first: bool = False,
-                      screen: str = "detail", operation=None, role: str = "") -> WriteResult:
+                      before: PromoCode | None = None, screen: str = "detail", operation=None, role: str = "") -> WriteResult:
     """Send one DELETE (retried by the client: expiring twice is harmless), record it, say what it did.
 
     A code promoadmin already expired is read once: still INACTIVE, nothing is sent and no second
@@ -236,12 +236,12 @@ def promo_code_expire(*, user, promo_code_id: int, code: str = "", read_back: bo
     timed-out DELETE would turn a plain "not expired" into an unknown outcome and double the wait.
     The failure is recorded as a failed expire that was not sent. `read_back` reads the code
     afterwards (one more call) for the page; a failed read still counts as expired. `code` names the
-    code in the ledger when it is not read. Never raises ImpactError.
+    code in the ledger when it is not read. `before`: the code as the caller has just read it afresh,
+    which then decides instead of another read. Never raises ImpactError.
     """
     client = get_impact_client()
     earlier = last_expired(promo_code_id)
-    before = None
-    if earlier or check_first:
+    if before is None and (earlier or check_first):
         try:
             before = _read_for_write(client, promo_code_id)
         except ImpactError as err:
@@ -346,7 +346,8 @@ def promo_code_replace(*, user, old: PromoCode, new_fields: NewPromoCode, entry:
     same = same_code_text(old, new_fields)
 
     def expire_old() -> WriteResult:
-        return promo_code_expire(user=user, promo_code_id=old.id, code=old.code, screen=screen, operation=operation, role="old")
+        return promo_code_expire(user=user, promo_code_id=old.id, code=old.code, before=old, screen=screen, operation=operation,
+                                 role="old")
 
     def create_new() -> WriteResult:
         return promo_code_create(user=user, new_code=new_fields, entry=entry, screen=screen, operation=operation, role="new")

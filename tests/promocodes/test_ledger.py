@@ -501,6 +501,18 @@ def test_a_change_with_the_same_text_expires_then_creates_as_one_operation(edito
     assert "expired by editor via promoadmin" in old_page and "(changed: the new code)" in old_page
 
 
+def test_a_change_reads_the_old_code_once_even_when_the_ledger_saw_that_id_expired(editor_client, sandbox):
+    # An id the ledger saw expired can be ACTIVE again (the sandbox reuses ids after a restart).
+    LedgerEntry.objects.create(action="expire", outcome="expired", promo_code_id=WELCOME10, code="WELCOME10", at=timezone.now(),
+                               screen="detail")
+
+    editor_client.post("/promo-codes/new/", {**CHANGE, "action": "create"})
+
+    assert len(upstream_requests(sandbox, "GET", f"/PromoCodes/{WELCOME10}")) == 1  # the change's own fresh read
+    assert writes(sandbox) == ["DELETE", "POST"]
+    assert LedgerEntry.objects.get(role="old").outcome == "expired"
+
+
 def test_a_refused_change_recreates_the_old_code_and_says_so(editor_client, sandbox):
     response = editor_client.post("/promo-codes/new/", {**CHANGE, "assigned_partner_id": NOT_JOINED, "action": "create"})
 
