@@ -254,6 +254,8 @@
       stop.hidden = false;
       stop.onclick = function () { stopped = true; stop.disabled = true; stop.textContent = "Stopping…"; };
     }
+    bar.max = rows.length;
+    text.textContent = "0 of " + rows.length + " done";
     progress.hidden = false;
     window.onbeforeunload = function () { return "Requests are still being sent."; };
 

@@ -134,6 +134,7 @@ def test_the_reactivate_preview_plans_and_prices_the_create_alone(editor_client,
     assert "each one is created again with the same text and settings and a new window; the INACTIVE code stays as it is" in page
     assert "POST /Advertisers/…/PromoCodes : create the new SPRINGREADS" in page
     assert f"id {SPRINGREADS}, is INACTIVE already and stays so" in page
+    assert "Reactivate: create 1 code again" in page
     assert "DELETE" not in page
 
 

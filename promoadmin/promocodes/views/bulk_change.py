@@ -234,7 +234,7 @@ class Outcome:
 
     @property
     def label(self) -> str:
-        return {"changed": "Changed", "partly": "Created, old code still active", "refused": "Refused", "failed": "Failed",
+        return {"changed": "Changed", "partly": "Created (old code still active)", "refused": "Refused", "failed": "Failed",
                 "unknown": "Outcome unknown", "already-sent": "Already sent", "not-sent": "Not sent"}[self.status]
 
 
