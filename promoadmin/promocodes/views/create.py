@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
 
 from promoadmin.impact.errors import (
     ImpactError,
@@ -24,6 +23,7 @@ from promoadmin.impact.errors import (
 from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 from promoadmin.web.middleware import add_retry_after
+from promoadmin.web.redirects import go_to
 
 from .. import budget, lookups, presenters, selectors, services
 from ..checks.regex import try_regex
@@ -127,7 +127,7 @@ def _created(request: HttpRequest, new_code, result: services.WriteResult) -> Ht
     receipt = receipts.entry_url(result.entry)
     messages.success(request, presenters.write_done("Created", new_code.code, receipt))
     detail_url = reverse("promocodes:detail", args=[result.promo_code_id])
-    return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+    return go_to(request, detail_url)
 
 
 def _changed(request: HttpRequest, old, new_code, replaced: services.ReplaceResult) -> HttpResponse:
@@ -135,7 +135,7 @@ def _changed(request: HttpRequest, old, new_code, replaced: services.ReplaceResu
     text, warning = presenters.change_done(old, new_code, replaced, receipts.entry_url(replaced.new.entry))
     (messages.warning if warning else messages.success)(request, text)
     detail_url = reverse("promocodes:detail", args=[replaced.new.promo_code_id])
-    return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+    return go_to(request, detail_url)
 
 
 def _change_failed(form: PromoCodeForm, old, new_code, replaced: services.ReplaceResult):

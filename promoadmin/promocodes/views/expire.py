@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from promoadmin.impact.errors import (
     ImpactError,
@@ -18,7 +18,7 @@ from promoadmin.impact.errors import (
     ImpactUnreachable,
 )
 from promoadmin.web.htmx import wants_fragment
-from promoadmin.web.redirects import next_url
+from promoadmin.web.redirects import go_to, next_url
 
 from .. import lookups, presenters, services
 from ..forms import MAX_ID
@@ -47,12 +47,12 @@ def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     if promo is None and result.already_expired:
         messages.info(request, presenters.already_expired(promo_code_id, None, result.earlier))
         detail_url = reverse("promocodes:detail", args=[promo_code_id])
-        return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+        return go_to(request, detail_url)
     if promo is None:
         # Expired, but the code could not be read back: say what is known rather than show an error.
         messages.success(request, f"Expired promo code {promo_code_id} (impact.com did not show it afterwards).")
         detail_url = reverse("promocodes:detail", args=[promo_code_id])
-        return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
+        return go_to(request, detail_url)
     promo = lookups.with_names(promo)
     already = presenters.already_expired(promo_code_id, promo, result.earlier) if result.already_expired else ""
     entry = result.earlier if result.already_expired else result.entry
