@@ -234,17 +234,24 @@ def view_links(params: dict[str, str] | None = None) -> list[dict]:
 
 
 
-def check_conflicts(new_code: NewPromoCode, *, now: datetime | None = None) -> ConflictCheck:
+def check_conflicts(new_code: NewPromoCode, *, replacing: int | None = None, overlaps: bool = True,
+                    now: datetime | None = None) -> ConflictCheck:
     """Look for a duplicate and overlaps among the campaign's active codes. Raises ImpactError.
 
     One list call (CampaignId + State=ACTIVE, PageSize 1000), past the cache so a code created a
     moment ago counts. Only when the campaign has more active codes than one page holds does a
     second call (CampaignId + Code) make the duplicate check complete; overlaps are then checked
-    on the first page only, and the warning says so.
+    on the first page only, and the warning says so. `replacing`: the id of the code a change
+    replaces, which is neither a duplicate nor an overlap of its replacement (it is expired first).
+    `overlaps=False`: the duplicate check alone, without the regex work.
     """
     client = get_impact_client()
     page = active_codes(new_code.campaign_id)
-    active = [promo for promo in page.items if promo.is_active]
+
+    def others(codes) -> list[PromoCode]:
+        return [promo for promo in codes if promo.is_active and promo.id != replacing]
+
+    active = others(page.items)
     calls = 1
     duplicate = find_duplicate(new_code, active)
     if duplicate is None and page.has_next:
@@ -252,9 +259,9 @@ def check_conflicts(new_code: NewPromoCode, *, now: datetime | None = None) -> C
             PromoCodeFilters(campaign_id=new_code.campaign_id, code=new_code.code, state="ACTIVE"), page_size=100, fresh=True
         )
         calls = 2
-        duplicate = find_duplicate(new_code, [promo for promo in same_code.items if promo.is_active])
+        duplicate = find_duplicate(new_code, others(same_code.items))
     check = ConflictCheck(new_code, duplicate, active_checked=len(page.items), active_total=page.total, calls=calls)
-    if duplicate is not None:
+    if duplicate is not None or not overlaps:
         return check
     return _with_overlaps(check, active, now or datetime.now(UTC))
 

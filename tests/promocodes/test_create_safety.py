@@ -525,3 +525,15 @@ def test_the_matcher_gives_up_on_time():
     with pytest.raises(regex_check.RegexTimeout):
         regex_check.match([(r"(a|aa)+$", ["a" * 200 + "b"])], timeout=0.3)
     assert time.monotonic() - started < 1.5
+
+
+def test_a_change_keeping_the_code_text_still_checks_the_campaigns_regexes(editor_client, sandbox):
+    created = editor_client.post(CREATE_URL, new_code(code="SUMMER42", confirm_overlap="on"))
+    summer42 = int(created["Location"].strip("/").rsplit("/", 1)[-1])
+    before = len(sandbox.requests)
+
+    response = editor_client.post(CREATE_URL, new_code(code="SUMMER42", end_date="2099-01-31", replaces=str(summer42)))
+
+    assert response.status_code == 422  # its own old version is no duplicate, yet ^SUMMER\d{2}$ still accepts it
+    assert "Tick this box to create the code anyway" in field_error(response, "confirm_overlap")
+    assert [r.method for r in sandbox.requests[before:] if r.method != "GET"] == []

@@ -260,8 +260,8 @@ def change_one(request: HttpRequest, action: str, form: ChangeValuesForm, promo_
         new_code = lookups.with_deal_name(new_code)
         reason = refusal(action, old)
         if not reason:
-            conflicts = selectors.check_conflicts(new_code)
-            if conflicts.duplicate is not None and conflicts.duplicate.id != old.id:
+            conflicts = selectors.check_conflicts(new_code, replacing=old.id, overlaps=False)  # the preview showed them
+            if conflicts.duplicate is not None:
                 reason = presenters.duplicate_message(conflicts)
     except ImpactError as err:
         services.ledger_release(entry)

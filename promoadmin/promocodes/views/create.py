@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -226,12 +225,10 @@ def _create_guards(request: HttpRequest, form: PromoCodeForm, new_code, token: s
         form.add_error(None, presenters.earlier_submission_message(earlier, new_code))
         return None, 409
     try:
-        conflicts = selectors.check_conflicts(new_code)
+        conflicts = selectors.check_conflicts(new_code, replacing=old.id if old is not None else None)
     except Exception:
         services.ledger_release(entry)  # nothing was sent
         raise
-    if old is not None and conflicts.duplicate is not None and conflicts.duplicate.id == old.id:
-        conflicts = dataclasses.replace(conflicts, duplicate=None)  # it is expired first
     found.update(conflicts=conflicts, new_code=new_code)
     if conflicts.duplicate:
         form.add_error("code", presenters.duplicate_message(conflicts))
