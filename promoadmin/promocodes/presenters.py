@@ -568,9 +568,9 @@ def bulk_warning(overlap_count: int, unchecked_count: int, *, can_run: bool) -> 
     return BulkWarning(", and ".join(found) + ", marked below.", " ".join(details))
 
 
-def bulk_confirm_label(warned_count: int) -> str:
+def bulk_confirm_label(warned_count: int, doing: str = "Create", item: tuple[str, str] = ("row", "rows")) -> str:
     return (
-        f"Create them anyway: I have checked the {_plural(warned_count, 'row', 'rows')} marked with a warning, "
+        f"{doing} them anyway: I have checked the {_plural(warned_count, *item)} marked with a warning, "
         "and that these codes may compete at checkout"
     )
 

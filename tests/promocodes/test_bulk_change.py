@@ -258,6 +258,35 @@ def test_the_preview_names_an_overlap_the_new_dates_would_make(editor_client, sa
     assert "replace 2 codes" in text(response)  # a warning, not a refusal: both may still run
 
 
+def test_an_overlap_is_replaced_only_once_the_user_confirms_it(editor_client, sandbox):
+    today = timezone.localdate()
+    client = get_impact_client()
+    partner = client.list_partners(1000)[0].id
+    new_id = client.create_promo_code(NewPromoCode(campaign_id=1000, assigned_partner_id=partner, code="SUMMER42", type="LI",
+                                                   credit_policy="ALWAYS", end_date=end_of_day(today + timedelta(days=10))))
+    preview = editor_client.get(URL, {"action": "dates", "id": [new_id], "end_date": str(today + timedelta(days=60)), "preview": "1"})
+    batch = batch_of(preview)
+    assert 'name="confirm_overlap"' in preview.content.decode()
+    assert "Replace them anyway: I have checked the 1 code marked with a warning" in text(preview)
+    before = len(sandbox.requests)
+
+    unconfirmed = editor_client.post(URL, {"batch": batch})
+    one = editor_client.post(one_url(new_id), {"batch": batch})
+
+    assert unconfirmed.status_code == one.status_code == 422
+    assert "the box “Replace them anyway” was not ticked" in text(unconfirmed) and 'data-outcome="not-sent"' in one.content.decode()
+    assert len(sandbox.requests) == before  # nothing was read or sent
+    confirmed = editor_client.post(one_url(new_id), {"batch": batch, "confirm_overlap": "on"})
+    assert 'data-outcome="changed"' in confirmed.content.decode()
+
+
+def test_a_batch_without_overlaps_asks_no_confirmation(editor_client, sandbox):
+    preview = editor_client.get(URL, {"action": "dates", "id": [WELCOME10], "end_date": "2099-03-31", "preview": "1"})
+
+    assert 'name="confirm_overlap"' not in preview.content.decode()
+    assert 'data-outcome="changed"' in editor_client.post(one_url(WELCOME10), {"batch": batch_of(preview)}).content.decode()
+
+
 # --- row by row (what app.js does with a confirmed batch) ---------------------------------------
 
 

@@ -18,6 +18,11 @@ Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
 
+def overlaps_confirmed(request, payload: dict) -> bool:
+    """A batch signed with overlap warnings (its "c") sends nothing until the user ticked confirm_overlap."""
+    return not payload.get("c") or request.POST.get("confirm_overlap") in ("on", "1", "true")
+
+
 def run_until_stopped(items: Iterable[Item], send: Callable[[Item], Outcome], not_sent: Callable[[Item], Outcome]) -> list[Outcome]:
     """Send each item in turn; once an outcome says `stop`, the rest are `not_sent` (never sent)."""
     outcomes, stopped = [], False

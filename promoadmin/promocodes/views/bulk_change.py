@@ -37,7 +37,7 @@ from ..forms import DayField, IdField, _check_date_order, end_of_day, selected_i
 from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
-from .batches import NOT_SENT, STOPPING_ERRORS, run_until_stopped
+from .batches import NOT_SENT, STOPPING_ERRORS, overlaps_confirmed, run_until_stopped
 
 SALT = "promoadmin.bulk-change"
 ACTIONS = {"dates": "Change dates", "deal": "Apply deal", "reactivate": "Reactivate"}
@@ -47,6 +47,10 @@ def calls_per_code(action: str) -> int:
     """A fresh read of the old code, the duplicate check, the POST, and the DELETE of an active code
     (a reactivated code is INACTIVE already: services.promo_code_replace does not expire it)."""
     return 3 if action == "reactivate" else 4
+
+
+UNCONFIRMED = ("Not sent: codes of this batch overlap other codes, and the box “Replace them anyway” was not ticked. "
+               "Nothing is sent until it is.")
 
 
 class BadRequest(Exception):
@@ -199,15 +203,19 @@ def promo_code_bulk_change(request: HttpRequest) -> HttpResponse:
     context.update(planned=planned, runnable=runnable, read_calls=len(codes) + len(missing) + campaign_reads,
                    budget=budget, calls_per_code=calls_per_code(action),
                    can_run=bool(runnable) and budget.ok)
+    warned = sum(1 for item in runnable if item.warnings)
     if context["can_run"]:
-        context["batch"] = _sign(request, action, runnable)
+        # As on the create form and bulk create: overlaps are sent only once the user confirms them.
+        context.update(batch=_sign(request, action, runnable, confirm=bool(warned)), needs_confirmation=bool(warned),
+                       confirm_label=presenters.bulk_confirm_label(warned, "Replace", ("code", "codes")))
     return TemplateResponse(request, template, context)
 
 
-def _sign(request: HttpRequest, action: str, runnable: list[Planned]) -> str:
+def _sign(request: HttpRequest, action: str, runnable: list[Planned], *, confirm: bool) -> str:
     values = {name: request.GET.get(name, "") for name in ("start_date", "end_date", "deal_id", "deal_name")}
+    confirmation = {"c": 1} if confirm else {}  # batches.overlaps_confirmed
     return signing.dumps({"u": request.user.get_username(), "action": action, "values": values, "nonce": secrets.token_urlsafe(12),
-                          "ids": [item.promo.id for item in runnable]}, salt=SALT, compress=True)
+                          "ids": [item.promo.id for item in runnable], **confirmation}, salt=SALT, compress=True)
 
 
 def _load(request: HttpRequest) -> dict:
@@ -291,6 +299,8 @@ def _run(request: HttpRequest) -> HttpResponse:
     form = ChangeValuesForm(payload["values"], action=action)
     if not form.is_valid():  # a signed batch was valid when signed; a day may have passed since
         return TemplateResponse(request, template, {"problem": "These values are no longer valid. Start again.", "back_url": back_url}, status=400)
+    if not overlaps_confirmed(request, payload):
+        return TemplateResponse(request, template, {"problem": UNCONFIRMED, "back_url": back_url}, status=422)
     client = get_impact_client()
     budget = check_budget(client, calls_per_code(action) * len(ids))
     if not budget.ok:
@@ -317,5 +327,7 @@ def promo_code_bulk_change_one(request: HttpRequest, promo_code_id: int) -> Http
     if promo_code_id not in payload["ids"] or not form.is_valid():
         outcome = Outcome(promo_code_id, "", "not-sent", "This code is not part of a valid confirmed batch, so it was not sent.", stop=True)
         return TemplateResponse(request, template, {"outcome": outcome}, status=400)
+    if not overlaps_confirmed(request, payload):
+        return TemplateResponse(request, template, {"outcome": Outcome(promo_code_id, "", "not-sent", UNCONFIRMED, stop=True)}, status=422)
     outcome = change_one(request, payload["action"], form, promo_code_id, payload["nonce"])
     return TemplateResponse(request, template, {"outcome": outcome})

@@ -57,7 +57,7 @@ from ..forms import PromoCodeForm
 from ..models import CREATE_PERMISSION
 from . import receipts
 from .access import requires
-from .batches import NOT_SENT, STOPPING_ERRORS, label_counts, run_until_stopped
+from .batches import NOT_SENT, STOPPING_ERRORS, label_counts, overlaps_confirmed, run_until_stopped
 
 SALT = "promoadmin.bulk-create"
 MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
@@ -411,11 +411,6 @@ def _load(token: str, user: str) -> dict:
     return payload
 
 
-def _confirmed(request: HttpRequest, payload: dict) -> bool:
-    """A review with overlap warnings sends nothing until the user ticked the confirmation."""
-    return not payload.get("c") or request.POST.get("confirm_overlap") in ("on", "1", "true")
-
-
 def _run(request: HttpRequest) -> HttpResponse:
     """Every row in one request (the path without JavaScript), stopping when the budget runs out."""
     user = request.user.get_username()
@@ -426,7 +421,7 @@ def _run(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": str(err)}, status=400)
     except (KeyError, TypeError, ValueError):
         return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": "This review is not one promoadmin made."}, status=400)
-    if not _confirmed(request, payload):
+    if not overlaps_confirmed(request, payload):
         return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": UNCONFIRMED, "unconfirmed": True}, status=422)
     client = get_impact_client()
     budget = check_budget(client, len(rows))
@@ -453,7 +448,7 @@ def promo_code_bulk_create_row(request: HttpRequest) -> HttpResponse:
     except (KeyError, TypeError, ValueError):
         outcome = Outcome(0, 0, "", "not-sent", "This row is not one promoadmin checked.", stop=True)
         return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=400)
-    if not _confirmed(request, payload):
+    if not overlaps_confirmed(request, payload):
         outcome = Outcome(index, line, str(values.get("code", "")), "not-sent", UNCONFIRMED, stop=True)
         return TemplateResponse(request, "promocodes/bulk_create.html#outcome", {"outcome": outcome}, status=422)
     outcome = create_one(request, nonce, index, line, values)
