@@ -222,3 +222,24 @@ def test_empty_lines_in_an_xlsx_never_hide_rows_past_the_limit(settings):
         read_rows(data, validate=lambda values: ([], None), defaults={}, max_rows=3)
     assert [row.values["code"] for row in read_rows(data, validate=lambda values: ([], None), defaults={}, max_rows=4).rows] == [
         "ROWONE", "ROWTWO", "ROWTHREE", "ROWFOUR"]
+
+
+def test_formatted_empty_lines_far_below_the_rows_are_not_a_reason_to_refuse_the_sheet():
+    from openpyxl.styles import PatternFill
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["campaign_id", "assigned_partner_id", "code", "type", "credit_policy"])
+    sheet.append([1000, 2552842, "ROWONE", "LI", "ALWAYS"])
+    sheet.cell(row=900, column=1).fill = PatternFill("solid", fgColor="FFFF00")  # a yellow, empty cell
+    out = io.BytesIO()
+    workbook.save(out)
+
+    upload = read_rows(out.getvalue(), validate=lambda values: ([], None), defaults={}, max_rows=5)
+
+    assert [row.values["code"] for row in upload.rows] == ["ROWONE"]
+    sheet.cell(row=900, column=1).value = "late"  # but a line that holds something, that far down, is refused
+    out = io.BytesIO()
+    workbook.save(out)
+    with pytest.raises(BadFile, match="more than 20 lines"):
+        read_rows(out.getvalue(), validate=lambda values: ([], None), defaults={}, max_rows=5)
