@@ -116,11 +116,7 @@ class ImpactClient:
     def list_promo_codes(
         self, filters: PromoCodeFilters = PromoCodeFilters(), page: int = 1, page_size: int = 50, *, fresh: bool = False
     ) -> Page[PromoCode]:
-        params = {**filters.to_params(), "Page": str(page), "PageSize": str(page_size)}
-        return self._cached_read(
-            "PromoCodes", params, self.cache_seconds, fresh=fresh, generational=True,
-            parse=lambda data: Page.from_api(data, "PromoCodes", PromoCode.from_api),
-        )
+        return self._promo_code_page(filters, page, page_size, self.cache_seconds, fresh=fresh)
 
     def iter_promo_code_pages(
         self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000, *, cached: bool = False
@@ -129,15 +125,18 @@ class ImpactClient:
         list pages are read (a page seen in the last `cache_seconds` comes from the cache and costs nothing)."""
         page_number = 1
         while True:
-            if cached:
-                page = self.list_promo_codes(filters, page=page_number, page_size=page_size)
-            else:
-                params = {**filters.to_params(), "Page": str(page_number), "PageSize": str(page_size)}
-                page = Page.from_api(self._request("GET", "PromoCodes", params=params), "PromoCodes", PromoCode.from_api)
+            # Read fresh, an uncached page is not kept either (an export's pages would fill the cache).
+            page = self._promo_code_page(filters, page_number, page_size, self.cache_seconds if cached else 0, fresh=not cached)
             yield page
             if not page.has_next or not page.items:
                 return
             page_number += 1
+
+    def _promo_code_page(self, filters: PromoCodeFilters, page: int, page_size: int, ttl: int, *, fresh: bool) -> Page[PromoCode]:
+        params = {**filters.to_params(), "Page": str(page), "PageSize": str(page_size)}
+        return self._cached_read(
+            "PromoCodes", params, ttl, fresh=fresh, generational=True, parse=lambda data: Page.from_api(data, "PromoCodes", PromoCode.from_api)
+        )
 
     def iter_promo_codes(self, filters: PromoCodeFilters = PromoCodeFilters(), page_size: int = 1000) -> Iterator[PromoCode]:
         """Every code matching `filters`, one upstream page at a time (nothing held but the current page)."""
@@ -226,8 +225,7 @@ class ImpactClient:
     def _read_body(self, path: str, params: dict) -> bytes:
         """One GET's answer as bytes, JSON not yet decoded; an error status raises (errors.py)."""
         response = self._send("GET", path, params=params)
-        if response.status_code >= 400:
-            _parse_response(response)  # raises the error for the status
+        _raise_for_status(response)
         return response.content
 
     def _send(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None) -> httpx.Response:
@@ -328,14 +326,19 @@ def _header_int(response: httpx.Response, name: str) -> int | None:
 
 
 def _parse_response(response: httpx.Response) -> Any:
-    status = response.status_code
-    if status < 400:
-        return _json(response.content, status)
+    _raise_for_status(response)
+    return _json(response.content, response.status_code)
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    """An error status raises the exception a view can act on (_error_for); any other returns."""
+    if response.status_code < 400:
+        return
     try:
         body = response.json()
     except ValueError:
         body = None
-    raise _error_for(status, body, response)
+    raise _error_for(response.status_code, body, response)
 
 
 def _json(body: bytes, status: int = 200) -> Any:
