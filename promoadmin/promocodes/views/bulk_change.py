@@ -236,9 +236,15 @@ class Outcome:
     code: str
     status: str  # changed | partly | refused | failed | unknown | already-sent | not-sent
     message: str = ""
-    links: list = dataclasses.field(default_factory=list)  # (label, receipt url)
+    receipt_links: list = dataclasses.field(default_factory=list)  # (label, receipt url) of each step
     new_id: int | None = None
     stop: bool = False
+
+    @property
+    def links(self) -> list[tuple[str, str, str]]:
+        """The result cell's links (_outcome_cell.html), (label, url, class): the replacement, then each step's receipt."""
+        new = [(f"replacement, id {self.new_id}", reverse("promocodes:detail", args=[self.new_id]), "new-code")] if self.new_id else []
+        return new + [(label, url, "receipt-link") for label, url in self.receipt_links]
 
     @property
     def label(self) -> str:
@@ -263,7 +269,7 @@ def change_one(request: HttpRequest, action: str, form: ChangeValuesForm, promo_
                                                new_code=new_code)
     if not claimed:
         return Outcome(promo_code_id, old.code, "already-sent", "This batch sent this code's change before; nothing was sent again.",
-                       links=[("First send", receipts.entry_url(entry))])
+                       receipt_links=[("First send", receipts.entry_url(entry))])
     try:
         new_code = lookups.with_deal_name(new_code)
         reason = refusal(action, old)

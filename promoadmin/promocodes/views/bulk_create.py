@@ -339,6 +339,12 @@ class Outcome:
     stop: bool = False
 
     @property
+    def links(self) -> list[tuple[str, str, str]]:
+        """The result cell's links (_outcome_cell.html): (label, url, class)."""
+        found = [(f"id {self.promo_code_id}", reverse("promocodes:detail", args=[self.promo_code_id]), "")] if self.promo_code_id else []
+        return found + ([("Receipt", self.receipt_url, "")] if self.receipt_url else [])
+
+    @property
     def label(self) -> str:
         return {
             "created": "Created",

@@ -69,6 +69,11 @@ class Outcome:
     stop: bool = False
 
     @property
+    def links(self) -> list[tuple[str, str, str]]:
+        """The result cell's links (_outcome_cell.html): (label, url, class)."""
+        return [("Receipt", self.receipt_url, "")] if self.receipt_url else []
+
+    @property
     def label(self) -> str:
         return {
             "expired": "Expired",
