@@ -240,13 +240,18 @@ def test_a_refused_reactivation_does_not_recreate_the_expired_code(editor_client
     assert "was INACTIVE before and stays so" in text(response)
 
 
+def summer42_ending_before_the_regex_starts() -> int:
+    """An exact SUMMER42 in campaign 1000 ending in 10 days, before ^SUMMER\\d{2}$ starts (in 30): its id."""
+    client = get_impact_client()
+    partner = client.list_partners(1000)[0].id
+    return client.create_promo_code(NewPromoCode(campaign_id=1000, assigned_partner_id=partner, code="SUMMER42", type="LI",
+                                                 credit_policy="ALWAYS", end_date=end_of_day(timezone.localdate() + timedelta(days=10))))
+
+
 def test_the_preview_names_an_overlap_the_new_dates_would_make(editor_client, sandbox):
     # SUMMER42 ends before ^SUMMER\d{2}$ starts (in 30 days): no overlap now; ending in 60 days makes one.
     today = timezone.localdate()
-    client = get_impact_client()
-    partner = client.list_partners(1000)[0].id
-    new_id = client.create_promo_code(NewPromoCode(campaign_id=1000, assigned_partner_id=partner, code="SUMMER42", type="LI",
-                                                   credit_policy="ALWAYS", end_date=end_of_day(today + timedelta(days=10))))
+    new_id = summer42_ending_before_the_regex_starts()
     calm = editor_client.get(URL, {"action": "dates", "id": [new_id, WELCOME10], "end_date": str(today + timedelta(days=20)), "preview": "1"})
     assert "Overlaps" not in text(calm)
 
@@ -260,10 +265,7 @@ def test_the_preview_names_an_overlap_the_new_dates_would_make(editor_client, sa
 
 def test_an_overlap_is_replaced_only_once_the_user_confirms_it(editor_client, sandbox):
     today = timezone.localdate()
-    client = get_impact_client()
-    partner = client.list_partners(1000)[0].id
-    new_id = client.create_promo_code(NewPromoCode(campaign_id=1000, assigned_partner_id=partner, code="SUMMER42", type="LI",
-                                                   credit_policy="ALWAYS", end_date=end_of_day(today + timedelta(days=10))))
+    new_id = summer42_ending_before_the_regex_starts()
     preview = editor_client.get(URL, {"action": "dates", "id": [new_id], "end_date": str(today + timedelta(days=60)), "preview": "1"})
     batch = batch_of(preview)
     assert 'name="confirm_overlap"' in preview.content.decode()
