@@ -173,7 +173,7 @@ def test_it_says_so_when_impact_no_longer_has_the_code(editor_client, editor):
 def test_an_absurd_id_is_refused_before_any_request(editor_client, sandbox):
     response = editor_client.get("/promo-codes/99999999999999/receipt/", {"r": "x"})
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert upstream_requests(sandbox) == []
 
 

@@ -14,7 +14,6 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.web.htmx import wants_fragment, wants_fresh_data
 
 from .. import lookups, presenters, selectors
-from ..forms import MAX_ID
 from .listing import list_url_from_referer
 
 
@@ -44,8 +43,6 @@ def history_context(promo_code_id: int) -> dict:
 
 
 def _get_promo_code_or_404(promo_code_id: int, *, fresh: bool = False):
-    if not 1 <= promo_code_id <= MAX_ID:
-        raise Http404("No such promo code.")
     try:
         return get_impact_client().get_promo_code(promo_code_id, fresh=fresh)
     except ImpactNotFound:

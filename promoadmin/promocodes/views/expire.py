@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,7 +21,6 @@ from promoadmin.web.htmx import wants_fragment
 from promoadmin.web.redirects import go_to, next_url
 
 from .. import lookups, presenters, services
-from ..forms import MAX_ID
 from ..models import EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
@@ -32,8 +31,6 @@ from .detail import history_context
 @vary_on_headers("HX-Request", "HX-Target")
 @requires(EXPIRE_PERMISSION)
 def promo_code_expire(request: HttpRequest, promo_code_id: int) -> HttpResponse:
-    if not 1 <= promo_code_id <= MAX_ID:
-        raise Http404("No such promo code.")
     on_detail = request.htmx and request.htmx.target == "promo-code-summary"
     screen = "list" if request.htmx and not on_detail else "detail"
     result = services.promo_code_expire(user=request.user, promo_code_id=promo_code_id, read_back=True, check_first=True,

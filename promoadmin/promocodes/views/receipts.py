@@ -26,7 +26,6 @@ from promoadmin.impact.factory import get_impact_client
 from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, PromoCode
 
 from ..formatting import full_datetime
-from ..forms import MAX_ID
 
 SALT = "promoadmin.receipt"
 ACTIONS = {"create": "Created", "expire": "Expired"}
@@ -180,8 +179,6 @@ def compare_state(receipt: Receipt, promo: PromoCode | None) -> Line:
 def promo_code_receipt(request: HttpRequest, promo_code_id: int) -> HttpResponse:
     context: dict[str, Any] = {"promo_code_id": promo_code_id}
     try:
-        if promo_code_id > MAX_ID:
-            raise InvalidReceipt("That is not an impact.com promo code id.")
         receipt = read_token(request.GET.get("r", ""), promo_code_id)
     except InvalidReceipt as err:
         context["invalid"] = str(err)
