@@ -27,7 +27,7 @@ def every_route() -> list[str]:
                 if not route.startswith("admin/"):
                     yield from walk(pattern.url_patterns, route)
             else:
-                yield "/" + re.sub(r"<int:\w+>", "7000151", re.sub(r"<(?:str|slug):\w+>", "x", route))
+                yield "/" + re.sub(r"<(?:int|promo_code_id):\w+>", "7000151", re.sub(r"<(?:str|slug):\w+>", "x", route))
 
     return list(walk(get_resolver().url_patterns, ""))
 

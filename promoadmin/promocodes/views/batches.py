@@ -8,14 +8,36 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from django.conf import settings
+from django.core import signing
+
 from promoadmin.impact.errors import ImpactForbidden, ImpactPageDeadline, ImpactRateLimited, ImpactUnauthorized
 
 # Errors that will fail every following request too: stop the batch.
 STOPPING_ERRORS = (ImpactRateLimited, ImpactUnauthorized, ImpactForbidden, ImpactPageDeadline)
 NOT_SENT = "Not sent: the batch stopped at an earlier error."
+READ_AFRESH = "Start again from the list, so the codes are read afresh."
 
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
+
+
+class BadBatch(Exception):
+    """A signed batch that will not be run; the message says why. Nothing of it was sent."""
+
+
+def load_signed(request, token: str, *, salt: str, name: str, start_again: str) -> dict:
+    """What promoadmin signed for this person at most BULK_TOKEN_MAX_AGE ago: a batch's confirmation
+    or review (`name`), sent back with the form. Anything else raises BadBatch."""
+    try:
+        payload = signing.loads(token, salt=salt, max_age=settings.BULK_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise BadBatch(f"This {name} is more than an hour old. {start_again}") from None
+    except signing.BadSignature:
+        raise BadBatch(f"This {name} was changed or is incomplete, so nothing was sent.") from None
+    if not isinstance(payload, dict) or payload.get("u") != request.user.get_username():
+        raise BadBatch(f"This {name} was made for someone else, so nothing was sent.")
+    return payload
 
 
 def overlaps_confirmed(request, payload: dict) -> bool:

@@ -37,7 +37,15 @@ from ..forms import DayField, IdField, _check_date_order, end_of_day, selected_i
 from ..models import CREATE_PERMISSION, EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
-from .batches import NOT_SENT, STOPPING_ERRORS, overlaps_confirmed, run_until_stopped
+from .batches import (
+    NOT_SENT,
+    READ_AFRESH,
+    STOPPING_ERRORS,
+    BadBatch,
+    load_signed,
+    overlaps_confirmed,
+    run_until_stopped,
+)
 
 SALT = "promoadmin.bulk-change"
 ACTIONS = {"dates": "Change dates", "deal": "Apply deal", "reactivate": "Reactivate"}
@@ -219,15 +227,7 @@ def _sign(request: HttpRequest, action: str, runnable: list[Planned], *, confirm
 
 
 def _load(request: HttpRequest) -> dict:
-    try:
-        payload = signing.loads(request.POST.get("batch", ""), salt=SALT, max_age=settings.BULK_TOKEN_MAX_AGE)
-    except signing.SignatureExpired:
-        raise BadRequest("This confirmation is more than an hour old. Start again from the list, so the codes are read afresh.") from None
-    except signing.BadSignature:
-        raise BadRequest("This confirmation is not valid (it was changed or is incomplete). Start again from the list.") from None
-    if payload["u"] != request.user.get_username():
-        raise BadRequest("This confirmation was made for someone else.")
-    return payload
+    return load_signed(request, request.POST.get("batch", ""), salt=SALT, name="confirmation", start_again=READ_AFRESH)
 
 
 @dataclass
@@ -299,7 +299,7 @@ def _run(request: HttpRequest) -> HttpResponse:
     back_url = reverse("promocodes:list")
     try:
         payload = _load(request)
-    except BadRequest as err:
+    except BadBatch as err:
         return TemplateResponse(request, template, {"problem": str(err), "back_url": back_url}, status=400)
     action, ids = payload["action"], payload["ids"]
     form = ChangeValuesForm(payload["values"], action=action)
@@ -327,7 +327,7 @@ def promo_code_bulk_change_one(request: HttpRequest, promo_code_id: int) -> Http
     template = "promocodes/bulk_change.html#outcome"
     try:
         payload = _load(request)
-    except BadRequest as err:
+    except BadBatch as err:
         return TemplateResponse(request, template, {"outcome": Outcome(promo_code_id, "", "not-sent", str(err), stop=True)}, status=400)
     form = ChangeValuesForm(payload["values"], action=payload["action"])
     if promo_code_id not in payload["ids"] or not form.is_valid():

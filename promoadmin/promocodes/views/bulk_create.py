@@ -57,7 +57,15 @@ from ..forms import PromoCodeForm
 from ..models import CREATE_PERMISSION
 from . import receipts
 from .access import requires
-from .batches import NOT_SENT, STOPPING_ERRORS, label_counts, overlaps_confirmed, run_until_stopped
+from .batches import (
+    NOT_SENT,
+    STOPPING_ERRORS,
+    BadBatch,
+    label_counts,
+    load_signed,
+    overlaps_confirmed,
+    run_until_stopped,
+)
 
 SALT = "promoadmin.bulk-create"
 MAX_CAMPAIGNS = 20  # distinct campaigns per file: the review reads each one's active codes (1 request each)
@@ -401,27 +409,14 @@ def _sent_before(index: int, line: int, new_code: NewPromoCode, earlier, search_
                    "nothing was sent again. Check the list for it in a moment.", search_url=search_url)
 
 
-class BadBatch(Exception):
-    pass
-
-
-def _load(token: str, user: str) -> dict:
-    try:
-        payload = signing.loads(token, salt=SALT, max_age=settings.BULK_TOKEN_MAX_AGE)
-    except signing.SignatureExpired:
-        raise BadBatch("This review is more than an hour old. Upload the file again.") from None
-    except signing.BadSignature:
-        raise BadBatch("This review was changed or is incomplete, so nothing was sent.") from None
-    if not isinstance(payload, dict) or payload.get("u") != user:
-        raise BadBatch("This review was made for someone else, so nothing was sent.")
-    return payload
+def _load(request: HttpRequest, field: str) -> dict:
+    return load_signed(request, request.POST.get(field, ""), salt=SALT, name="review", start_again="Upload the file again.")
 
 
 def _run(request: HttpRequest) -> HttpResponse:
     """Every row in one request (the path without JavaScript), stopping when the budget runs out."""
-    user = request.user.get_username()
     try:
-        payload = _load(request.POST.get("batch", ""), user)
+        payload = _load(request, "batch")
         nonce, rows = str(payload["n"]), [(int(line), dict(values)) for line, values in payload["rows"]]
     except BadBatch as err:
         return TemplateResponse(request, "promocodes/bulk_create_done.html", {"problem": str(err)}, status=400)
@@ -446,7 +441,7 @@ def _run(request: HttpRequest) -> HttpResponse:
 def promo_code_bulk_create_row(request: HttpRequest) -> HttpResponse:
     """One row of a reviewed file: the review page's script calls this row by row."""
     try:
-        payload = _load(request.POST.get("row_token", ""), request.user.get_username())
+        payload = _load(request, "row_token")
         nonce, index, line, values = str(payload["n"]), int(payload["i"]), int(payload["l"]), dict(payload["v"])
     except BadBatch as err:
         outcome = Outcome(0, 0, "", "not-sent", str(err), stop=True)

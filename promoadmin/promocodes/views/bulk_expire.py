@@ -41,7 +41,7 @@ from ..forms import PromoCodeFilterForm, selected_ids
 from ..models import EXPIRE_PERMISSION
 from . import receipts
 from .access import requires
-from .batches import NOT_SENT, STOPPING_ERRORS, label_counts, run_until_stopped
+from .batches import NOT_SENT, READ_AFRESH, STOPPING_ERRORS, BadBatch, label_counts, load_signed, run_until_stopped
 
 SALT = "promoadmin.bulk-expire"
 MAX_DIRECT_READS = 20  # named codes past the pages a scan reads, read one call each
@@ -276,24 +276,18 @@ def _sign(request: HttpRequest, codes: list[PromoCode]) -> str:
 
 def _load(request: HttpRequest) -> list[tuple[int, str]]:
     """The codes of a confirmed batch, if the token is genuine, fresh and the user's own."""
+    payload = load_signed(request, request.POST.get("batch", ""), salt=SALT, name="confirmation", start_again=READ_AFRESH)
     try:
-        payload = signing.loads(request.POST.get("batch", ""), salt=SALT, max_age=settings.BULK_TOKEN_MAX_AGE)
-        if payload["u"] != request.user.get_username():
-            raise BadSelection("This confirmation was made for someone else.")
         return [(int(promo_code_id), str(code)) for promo_code_id, code in payload["codes"]]
-    except signing.SignatureExpired:
-        raise BadSelection("This confirmation is more than an hour old. Start again from the list, so the codes are read afresh.") from None
-    except signing.BadSignature:
-        raise BadSelection("This confirmation was changed or is incomplete, so nothing was sent.") from None
     except (KeyError, TypeError, ValueError):
-        raise BadSelection("This confirmation is not one promoadmin made, so nothing was sent.") from None
+        raise BadBatch("This confirmation is not one promoadmin made, so nothing was sent.") from None
 
 
 def _run(request: HttpRequest) -> HttpResponse:
     """The whole batch in one request (the path without JavaScript), stopping when the budget runs out."""
     try:
         items = _load(request)
-    except BadSelection as err:
+    except BadBatch as err:
         return TemplateResponse(request, "promocodes/bulk_expire.html", {"problem": str(err), "back_url": reverse("promocodes:list")}, status=400)
     client = get_impact_client()
     budget = check_budget(client, expire_calls(len(items)))
@@ -319,7 +313,7 @@ def promo_code_bulk_expire_one(request: HttpRequest, promo_code_id: int) -> Http
     """One code of a confirmed batch: the confirmation page's script calls this row by row."""
     try:
         items = dict(_load(request))
-    except BadSelection as err:
+    except BadBatch as err:
         outcome = Outcome(promo_code_id, "", "not-sent", str(err), stop=True)
         return TemplateResponse(request, "promocodes/bulk_expire.html#outcome", {"outcome": outcome}, status=400)
     if promo_code_id not in items:
