@@ -278,7 +278,6 @@ def _with_overlaps(check: ConflictCheck, active: list[PromoCode], now: datetime)
     return dataclasses.replace(check, overlaps=found.overlaps, pattern_too_slow=found.pattern_too_slow, unchecked=found.unchecked)
 
 
-
 # --- the ledger ------------------------------------------------------------------------------------
 
 
