@@ -611,7 +611,7 @@ def budget_line(budget) -> str:
 
 def bulk_request_heading(*, valid: bool, warned: bool) -> str:
     """The review table's column of requests (a valid file) or problems."""
-    return ("Request promoadmin will send" if valid else "Problems") + (" and warnings" if warned else "")
+    return ("API request" if valid else "Problems") + (" and warnings" if warned else "")
 
 
 def bulk_row_waiting(*, row_ok: bool, valid: bool) -> str:
