@@ -409,6 +409,13 @@ def test_a_viewer_reads_activity_but_may_not_check_now(viewer_client, sandbox):
     assert sandbox.requests == []
 
 
+@pytest.mark.parametrize("entry_id", ["12345", "9" * 30])  # 30 digits: beyond every database's integers
+def test_an_entry_that_does_not_exist_is_a_404_that_says_so(editor_client, entry_id):
+    for response in (editor_client.get(f"/activity/{entry_id}/"), editor_client.post(f"/activity/{entry_id}/check/")):
+        assert response.status_code == 404
+        assert f"The activity has no entry {entry_id}." in text(response)
+
+
 def test_activity_paginates(viewer_client):
     for number in range(55):
         entry(code=f"C{number}")

@@ -18,8 +18,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -115,9 +115,16 @@ def activity_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _entry_or_404(entry_id: int) -> LedgerEntry:
+    try:
+        return LedgerEntry.objects.get(pk=entry_id)
+    except LedgerEntry.DoesNotExist:
+        raise Http404(f"The activity has no entry {entry_id}.") from None
+
+
 @require_GET
 def activity_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
-    return render_entry_receipt(request, get_object_or_404(LedgerEntry, pk=entry_id))
+    return render_entry_receipt(request, _entry_or_404(entry_id))
 
 
 @require_POST
@@ -125,7 +132,7 @@ def activity_check(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Check now: settle an unknown outcome by reading impact.com (one call)."""
     if not _may_write(request):
         raise PermissionDenied("You may not settle writes. Ask an administrator for the editor role.")
-    entry = get_object_or_404(LedgerEntry, pk=entry_id)
+    entry = _entry_or_404(entry_id)
     if entry.outcome != LedgerEntry.UNKNOWN:
         messages.info(request, f"Entry {entry.pk} was already settled: {entry.outcome}.")
     else:
