@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import secrets
@@ -75,6 +76,13 @@ def app_client(repo: Path):
     return client
 
 
+def timed_get(client, path: str):
+    """One request, and the CPU its thread spent on it, in ms (`time.thread_time`)."""
+    start = time.thread_time()
+    response = client.get(path)
+    return response, (time.thread_time() - start) * 1000
+
+
 def bench_storages() -> dict:
     """The manifest storage needs collectstatic; the page's {% static %} URLs don't matter here."""
     from django.conf import settings
@@ -87,7 +95,7 @@ def main() -> int:
     parser.add_argument("path", nargs="?", default="/promo-codes/?page_size=100")
     parser.add_argument("--requests", type=int, default=20, help="profiled requests (after 5 warm-up ones)")
     parser.add_argument("--top", type=int, default=25, help="functions to list, by own time")
-    parser.add_argument("--cpu-only", action="store_true", help="only the unprofiled CPU line (bench/run.py's table)")
+    parser.add_argument("--cpu-only", action="store_true", help="only the unprofiled CPU, as JSON (bench/run.py's table)")
     args = parser.parse_args()
 
     client = app_client(REPO)
@@ -99,16 +107,13 @@ def main() -> int:
             if response.status_code != 200:
                 print(f"GET {args.path}: HTTP {response.status_code}", file=sys.stderr)
                 return 1
-        cpu_ms = []
-        for _ in range(args.requests):
-            start = time.thread_time()
-            client.get(args.path)
-            cpu_ms.append((time.thread_time() - start) * 1000)
-        cpu_ms.sort()
-        print(f"GET {args.path}: {len(response.content):,} bytes; request thread CPU per request, "
-              f"unprofiled: min {cpu_ms[0]:.1f} ms, median {cpu_ms[len(cpu_ms) // 2]:.1f} ms")
+        cpu_ms = sorted(timed_get(client, args.path)[1] for _ in range(args.requests))
+        least, median = cpu_ms[0], cpu_ms[len(cpu_ms) // 2]
         if args.cpu_only:
+            print(json.dumps({"min": round(least, 2), "median": round(median, 2)}))
             return 0
+        print(f"GET {args.path}: {len(response.content):,} bytes; request thread CPU per request, "
+              f"unprofiled: min {least:.1f} ms, median {median:.1f} ms")
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):

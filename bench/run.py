@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import json
 import os
 import platform
-import re
 import secrets
 import shlex
 import shutil
@@ -491,10 +491,9 @@ def request_cpu(env: dict[str, str], requests: int) -> list[dict]:
     for path, what, target in CPU_PAGES:
         argv = [PYTHON, "bench/profile_page.py", path, "--requests", str(requests), "--cpu-only"]
         done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-        found = re.search(r"min ([\d.]+) ms, median ([\d.]+) ms", done.stdout)
-        if done.returncode or not found:
+        if done.returncode:
             raise RuntimeError(f"bench/profile_page.py {path} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-        rows.append({"path": path, "what": what, "target": target, "min": float(found[1]), "median": float(found[2])})
+        rows.append({"path": path, "what": what, "target": target, **json.loads(done.stdout)})
     return rows
 
 
