@@ -3,7 +3,12 @@
 (function () {
   "use strict";
 
-  // "/" focuses the code filter, unless the user is typing somewhere.
+  // "/" focuses the code filter, unless the user is typing somewhere. The box offers the key only
+  // where there is a keyboard to press it on; a phone keeps the page's "Any part of a code".
+  var codeBox = document.querySelector("#filters #id_code");
+  if (codeBox && window.matchMedia("(hover: hover) and (pointer: fine)").matches) {
+    codeBox.placeholder = "Press / to search";
+  }
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;

@@ -31,6 +31,15 @@ def test_typing_part_of_a_code_finds_it(editor_page: Page, sandbox, screenshot, 
         screenshot(page, "list-partial-code-search")
 
 
+@pytest.mark.parametrize("placeholder", [
+    pytest.param("Press / to search", id="keyboard"),
+    pytest.param("Any part of a code", id="phone",
+                 marks=pytest.mark.browser_context_args(viewport=PHONE, is_mobile=True, has_touch=True)),
+])
+def test_the_code_box_offers_the_slash_key_only_where_there_is_a_keyboard(editor_page: Page, placeholder):
+    expect(editor_page.locator("#id_code")).to_have_attribute("placeholder", placeholder)
+
+
 def _fits_the_screen(page: Page, width: int = PHONE["width"]) -> None:
     """No sideways scrolling: the document is no wider than the screen."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width
