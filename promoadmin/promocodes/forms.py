@@ -12,9 +12,8 @@ from django.utils import timezone
 from promoadmin.impact.records import CODE_TYPES, CREDIT_POLICIES, STATES, NewPromoCode, PromoCodeFilters
 
 from .checks.list_filters import SCHEDULES, LocalFilters
-from .lookups import parse_id
+from .lookups import MAX_ID, parse_id
 
-MAX_ID = 10**12  # impact.com ids are positive integers; anything this large is a typo
 MAX_CODE_LENGTH = 255
 MAX_PAGE = 10_000
 

@@ -168,10 +168,16 @@ def with_deal_name(new_code: NewPromoCode) -> NewPromoCode:
 # --- the create form's pickers ---------------------------------------------------------------
 
 
+# impact.com ids are positive integers; one of more than 12 digits is a typo. The one rule for an id
+# typed, sent or in a path: parse_id, the forms' IdField and the URLs' promo_code_id converter.
+MAX_ID_DIGITS = 12
+MAX_ID = 10**MAX_ID_DIGITS - 1
+
+
 def parse_id(raw) -> int | None:
     """An id as typed or sent (str or int), or None when it is not a plausible impact.com id."""
     text = str(raw if raw is not None else "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
+    if not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
         return None
     value = int(text)
     return value if value > 0 else None
