@@ -25,15 +25,12 @@ PAGES = ["/promo-codes/?page_size=100", "/promo-codes/", "/promo-codes/7000151/"
 def serve(repo: Path) -> int:
     """The child: render each path read from stdin once, answer its request-thread CPU in ms."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from profile_page import app_client, bench_storages, timed_get
+    from profile_page import app_client, timed_get
 
     client = app_client(repo)
-    from django.test import override_settings
-
-    with override_settings(STORAGES=bench_storages()):
-        for path in sys.stdin:
-            response, spent = timed_get(client, path.strip())
-            print(f"{spent:.4f}" if response.status_code == 200 else f"HTTP {response.status_code}", flush=True)
+    for path in sys.stdin:
+        response, spent = timed_get(client, path.strip())
+        print(f"{spent:.4f}" if response.status_code == 200 else f"HTTP {response.status_code}", flush=True)
     return 0
 
 

@@ -40,7 +40,7 @@ PARTS = [
 
 def app_client(repo: Path):
     """Set Django up in this process for measuring the checkout at `repo`: DEBUG off, SQLite in memory
-    (migrated), the embedded sandbox with its hourly limit lifted, no page cache; returns the test
+    (migrated), plain static file names, the embedded sandbox with its hourly limit lifted, no page cache; returns the test
     client of a signed-in editor. Call once per process."""
     for name in [n for n in os.environ if n.startswith("IMPACT_")]:
         del os.environ[name]
@@ -60,12 +60,16 @@ def app_client(repo: Path):
 
     warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from django.test import Client
+    from django.test import Client, override_settings
 
     from promoadmin.impact.factory import get_sandbox
+
+    # The manifest storage needs collectstatic; the page's {% static %} URLs don't matter here.
+    override_settings(STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}).enable()
 
     get_sandbox().rate_limit = 10_000_000  # as the person's share above: impact.com's 1000 an hour would answer 429
     call_command("migrate", verbosity=0)
@@ -83,13 +87,6 @@ def timed_get(client, path: str):
     return response, (time.thread_time() - start) * 1000
 
 
-def bench_storages() -> dict:
-    """The manifest storage needs collectstatic; the page's {% static %} URLs don't matter here."""
-    from django.conf import settings
-
-    return {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", nargs="?", default="/promo-codes/?page_size=100")
@@ -99,26 +96,23 @@ def main() -> int:
     args = parser.parse_args()
 
     client = app_client(REPO)
-    from django.test import override_settings
-
-    with override_settings(STORAGES=bench_storages()):
-        for _ in range(5):
-            response = client.get(args.path)
-            if response.status_code != 200:
-                print(f"GET {args.path}: HTTP {response.status_code}", file=sys.stderr)
-                return 1
-        cpu_ms = sorted(timed_get(client, args.path)[1] for _ in range(args.requests))
-        least, median = cpu_ms[0], cpu_ms[len(cpu_ms) // 2]
-        if args.cpu_only:
-            print(json.dumps({"min": round(least, 2), "median": round(median, 2)}))
-            return 0
-        print(f"GET {args.path}: {len(response.content):,} bytes; request thread CPU per request, "
-              f"unprofiled: min {least:.1f} ms, median {median:.1f} ms")
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(args.requests):
-            client.get(args.path)
-        profiler.disable()
+    for _ in range(5):
+        response = client.get(args.path)
+        if response.status_code != 200:
+            print(f"GET {args.path}: HTTP {response.status_code}", file=sys.stderr)
+            return 1
+    cpu_ms = sorted(timed_get(client, args.path)[1] for _ in range(args.requests))
+    least, median = cpu_ms[0], cpu_ms[len(cpu_ms) // 2]
+    if args.cpu_only:
+        print(json.dumps({"min": round(least, 2), "median": round(median, 2)}))
+        return 0
+    print(f"GET {args.path}: {len(response.content):,} bytes; request thread CPU per request, "
+          f"unprofiled: min {least:.1f} ms, median {median:.1f} ms")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.requests):
+        client.get(args.path)
+    profiler.disable()
 
     stats = pstats.Stats(profiler)
     print_shares(stats, args.requests)
